@@ -1,0 +1,5 @@
+export { createError, HubError, isHubError } from './hub-error.js';
+export type { ErrorSpec, HubErrorClass, HubErrorOptions, Recovery } from './hub-error.js';
+export { Errors } from './catalog/index.js';
+export type { ErrorCode } from './catalog/index.js';
+export { toHttpStatus, toMm7Status, toSmppStatus, toSmtpReply } from './wire.js';
