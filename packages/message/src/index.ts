@@ -1,0 +1,5 @@
+export * from './address.js';
+export * from './ids.js';
+export * from './message.js';
+export * from './schema.js';
+export * from './status.js';
