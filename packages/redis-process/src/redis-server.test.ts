@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { test } from 'node:test';
-import { freePort, RedisServer, waitFor } from './index.js';
+import { RedisServer } from './index.js';
+import { freePort, waitFor } from './test-helpers.js';
 
 async function command(port: number, line: string): Promise<string> {
   return await new Promise((resolve, reject) => {
