@@ -113,8 +113,11 @@ export class RedisServer {
     await this.spawn();
   }
 
-  /** Stops the server (SIGTERM, then SIGKILL after 5 s) and removes its temp folder when it made one. */
-  async stop(): Promise<void> {
+  /**
+   * Stops the server (SIGTERM: Redis flushes its append-only file; SIGKILL after 5 s) and removes its
+   * temp folder when it made one, unless `keepData`.
+   */
+  async stop(opts: { keepData?: boolean } = {}): Promise<void> {
     const child = this.child;
     this.child = undefined;
     if (child !== undefined && child.exitCode === null && child.signalCode === null) {
@@ -127,7 +130,7 @@ export class RedisServer {
         child.kill('SIGTERM');
       });
     }
-    if (this.ownsDir) rmSync(this.dir, { recursive: true, force: true });
+    if (this.ownsDir && opts.keepData !== true) rmSync(this.dir, { recursive: true, force: true });
   }
 }
 

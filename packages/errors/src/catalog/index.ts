@@ -1,4 +1,10 @@
 import { core } from './core.js';
+import { mm4 } from './mm4.js';
+import { mm7 } from './mm7.js';
+import { routing } from './routing.js';
+import { smpp } from './smpp.js';
+import { smppSession } from './smpp-session.js';
+import { store } from './store.js';
 
 /**
  * The whole catalog. Each area adds its own file beside this one (`smpp.ts`, `mm7.ts`, `mm4.ts`, ...)
@@ -6,6 +12,12 @@ import { core } from './core.js';
  */
 export const Errors = {
   ...core,
+  ...mm4,
+  ...mm7,
+  ...routing,
+  ...smpp,
+  ...smppSession,
+  ...store,
 } as const;
 
 export type ErrorCode = keyof typeof Errors;

@@ -1,0 +1,14 @@
+#!/usr/bin/env node
+// Runs the compiled CLI when built (`pnpm build`), else the sources through tsx (development).
+import { existsSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { dirname, join } from 'node:path';
+const here = dirname(fileURLToPath(import.meta.url));
+const dist = join(here, '..', 'dist', 'main.js');
+if (existsSync(dist)) {
+  await import(pathToFileURL(dist).href);
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import(pathToFileURL(join(here, '..', 'src', 'main.ts')).href);
+}
