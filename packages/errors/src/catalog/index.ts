@@ -1,4 +1,6 @@
+import { connectors } from './connectors.js';
 import { core } from './core.js';
+import { gateway } from './gateway.js';
 import { mm4 } from './mm4.js';
 import { mm7 } from './mm7.js';
 import { routing } from './routing.js';
@@ -11,7 +13,9 @@ import { store } from './store.js';
  * and spreads it here; codes are unique across areas (checked by `catalog.test.ts`).
  */
 export const Errors = {
+  ...connectors,
   ...core,
+  ...gateway,
   ...mm4,
   ...mm7,
   ...routing,

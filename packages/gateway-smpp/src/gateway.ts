@@ -1,0 +1,521 @@
+import type { Account, HubConfig } from '@hub/config';
+import { type Bus, type BusWorker, Queues } from '@hub/bus';
+import { Errors, isHubError, toSmppStatus } from '@hub/errors';
+import {
+  type Address,
+  createMessage,
+  formatId,
+  type HubMessage,
+  type IdGenerator,
+  isFinal,
+  parseId,
+  toSmppMessageState,
+  toSmppStat,
+} from '@hub/message';
+import {
+  formatReceipt,
+  type RequestDecision,
+  type ServerSession,
+  type SmppPdu,
+  SmppServer,
+  type SmppSession,
+  SmppStatus,
+} from '@hub/smpp';
+import { AccountDirectory } from './accounts.js';
+import { address, decodeSubmit, type InboundSubmit, segmentsOf, textOf } from './inbound.js';
+import type { ConcatStore, GatewayStore } from './ports.js';
+import { TokenBucket } from './throttle.js';
+
+/** Logger surface (pino fits). */
+export interface GatewayLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface SmppGatewayOptions {
+  readonly listener: HubConfig['listeners']['smpp'];
+  readonly accounts: AccountDirectory;
+  readonly store: GatewayStore;
+  readonly bus: Bus;
+  readonly concat: ConcatStore;
+  readonly ids: IdGenerator;
+  /** Checks a bind password against the account's stored hash. */
+  readonly verifyPassword: (plain: string, hash: string) => Promise<boolean>;
+  readonly instance: string;
+  readonly log: GatewayLogger;
+  /** Route queue depth above which submits get ESME_RMSGQFUL (default: config limits). */
+  readonly routeQueueHighWater: number;
+  /** PEM contents for the TLS listener, when configured. */
+  readonly tls?: { key: string | Buffer; cert: string | Buffer };
+}
+
+interface AccountRuntime {
+  messages: TokenBucket;
+  segments: TokenBucket;
+  binds: number;
+  receivers: ServerSession[];
+  next: number;
+  worker: BusWorker | undefined;
+}
+
+/**
+ * Hub's SMPP server for ESMEs. Bind hooks check accounts; request handlers decode, validate, store and
+ * enqueue, and return decisions the session turns into responses. Every submit response is sent only
+ * after Redis confirmed both the record and the route job. MO messages and receipts owed to an account
+ * are delivered from its outbox queue by whichever instance holds a receiver bind for it.
+ */
+export class SmppGateway {
+  readonly server: SmppServer;
+  readonly #o: SmppGatewayOptions;
+  readonly #accounts = new Map<string, AccountRuntime>();
+  #depth = { value: 0, at: 0 };
+  #closing = false;
+
+  constructor(options: SmppGatewayOptions) {
+    this.#o = options;
+    const l = options.listener;
+    this.server = new SmppServer({
+      onBind: (req) => this.#onBind(req),
+      onRequest: (session, pdu) => this.#onRequest(session as ServerSession, pdu),
+      systemId: 'hub',
+      sessionInitTimeoutMs: l.sessionInitTimeoutMs,
+      enquireLinkIntervalMs: l.enquireLinkIntervalMs,
+      inactivityTimeoutMs: l.inactivityTimeoutMs,
+      responseTimeoutMs: l.responseTimeoutMs,
+      windowSize: l.windowSize,
+    });
+    this.server.on('bound', (s) => this.#onBound(s));
+    this.server.on('closed', (s, reason) => this.#onClosed(s, reason));
+    this.server.on('protocolError', (s, info) =>
+      options.log.warn({ session: s.id, systemId: s.systemId, kind: info.kind, command: info.command, status: info.status }, 'smpp protocol error'),
+    );
+    this.server.on('listenerError', (err) => options.log.warn({ err }, 'smpp listener error'));
+  }
+
+  /** Starts the plain (and TLS, when configured) listeners; returns the bound addresses. */
+  async listen(): Promise<string[]> {
+    const l = this.#o.listener;
+    const out: string[] = [];
+    const a = await this.server.listen({ port: l.port, host: l.host });
+    out.push(`smpp://${a.address}:${a.port}`);
+    if (l.tls !== undefined && this.#o.tls !== undefined) {
+      const t = await this.server.listenTls({ port: l.tls.port, host: l.host, ...this.#o.tls });
+      out.push(`smpps://${t.address}:${t.port}`);
+    }
+    return out;
+  }
+
+  /** Stops accepting, unbinds sessions politely, stops outbox workers (in-flight deliveries finish). */
+  async close(): Promise<void> {
+    this.#closing = true;
+    await this.server.close();
+    await Promise.all([...this.#accounts.values()].map((a) => a.worker?.close()));
+  }
+
+  #runtime(account: Account): AccountRuntime {
+    let r = this.#accounts.get(account.id);
+    if (r === undefined) {
+      r = {
+        messages: new TokenBucket(account.throughput.messagesPerSecond),
+        segments: new TokenBucket(account.throughput.segmentsPerSecond),
+        binds: 0,
+        receivers: [],
+        next: 0,
+        worker: undefined,
+      };
+      this.#accounts.set(account.id, r);
+    }
+    return r;
+  }
+
+  // ---- binds ---------------------------------------------------------------------------------------
+
+  async #onBind(req: { systemId: string; password: string; systemType: string; remoteAddress: string }) {
+    if (this.#closing) return { ok: false as const, status: SmppStatus.ESME_RBINDFAIL };
+    const account = this.#o.accounts.bySystemId(req.systemId);
+    const smpp = account?.smpp;
+    if (account === undefined || smpp === undefined) return { ok: false as const, status: SmppStatus.ESME_RINVSYSID };
+    if (!(await this.#o.verifyPassword(req.password, smpp.passwordHash))) {
+      return { ok: false as const, status: SmppStatus.ESME_RINVPASWD };
+    }
+    if (!account.enabled || !this.#o.accounts.ipAllowed(account, req.remoteAddress)) {
+      return { ok: false as const, status: SmppStatus.ESME_RBINDFAIL };
+    }
+    if (smpp.systemType !== undefined && smpp.systemType !== req.systemType) {
+      return { ok: false as const, status: SmppStatus.ESME_RINVSYSTYP };
+    }
+    const rt = this.#runtime(account);
+    if (rt.binds >= smpp.maxBinds) return { ok: false as const, status: SmppStatus.ESME_RBINDFAIL };
+    rt.binds += 1; // counted at decision time so parallel binds cannot overshoot
+    return { ok: true as const, context: account };
+  }
+
+  #onBound(s: ServerSession): void {
+    const account = s.context as Account;
+    this.#o.log.info({ session: s.id, account: account.id, bindType: s.bindType, version: s.interfaceVersion }, 'smpp bound');
+    if (s.bindType === 'rx' || s.bindType === 'trx') {
+      const rt = this.#runtime(account);
+      rt.receivers.push(s);
+      rt.worker ??= this.#o.bus.worker(Queues.outbox(account.id), (msg) => this.#deliver(account, msg), {
+        concurrency: this.#o.listener.windowSize,
+        lockDurationMs: 30_000,
+      });
+    }
+  }
+
+  #onClosed(s: ServerSession, reason: string): void {
+    const account = s.context as Account | undefined;
+    if (account === undefined) return;
+    const rt = this.#runtime(account);
+    rt.binds = Math.max(0, rt.binds - 1);
+    rt.receivers = rt.receivers.filter((x) => x !== s);
+    this.#o.log.info({ session: s.id, account: account.id, reason }, 'smpp session closed');
+    if (rt.receivers.length === 0 && rt.worker !== undefined) {
+      const w = rt.worker;
+      rt.worker = undefined;
+      void w.close();
+    }
+  }
+
+  // ---- requests from ESMEs -------------------------------------------------------------------------
+
+  async #onRequest(session: ServerSession, pdu: SmppPdu): Promise<RequestDecision> {
+    const account = session.context as Account;
+    switch (pdu.command) {
+      case 'submit_sm':
+      case 'data_sm':
+        return await this.#submit(session, account, pdu);
+      case 'submit_multi':
+        return await this.#submitMulti(session, account, pdu);
+      case 'query_sm':
+        return await this.#query(account, pdu, session);
+      case 'cancel_sm':
+        return await this.#cancel(account, pdu);
+      case 'replace_sm':
+        return await this.#replace(account, pdu);
+      default:
+        throw new Errors.HUB_ERR_GATEWAY_UNSUPPORTED(pdu.command);
+    }
+  }
+
+  async #admit(account: Account, segments: number): Promise<void> {
+    const rt = this.#runtime(account);
+    if (!rt.messages.take(1) || !rt.segments.take(segments)) {
+      throw new Errors.HUB_ERR_THROTTLED(`account ${account.id}`);
+    }
+    // The route queue depth is sampled at most every 250 ms: cheap, and enough to stop a flood.
+    const now = Date.now();
+    if (now - this.#depth.at > 250) {
+      this.#depth = { value: await this.#o.bus.depth(Queues.route), at: now };
+    }
+    if (this.#depth.value > this.#o.routeQueueHighWater) throw new Errors.HUB_ERR_QUEUE_FULL('route queue above its high-water mark');
+  }
+
+  #congestion(): number | undefined {
+    return Math.min(100, Math.round((this.#depth.value / this.#o.routeQueueHighWater) * 100));
+  }
+
+  async #submit(session: ServerSession, account: Account, pdu: SmppPdu): Promise<RequestDecision> {
+    const inbound = decodeSubmit(pdu, account, new Date());
+    const id = await this.#accept(session, account, inbound);
+    return this.#ok(session, account, id);
+  }
+
+  #ok(session: SmppSession, account: Account, id: string): RequestDecision {
+    const fields = { message_id: formatId(id, account.idBase) };
+    const c = session.interfaceVersion >= 0x50 ? this.#congestion() : undefined;
+    return c === undefined ? { status: 0, fields } : { status: 0, fields, congestionState: c };
+  }
+
+  /** Stores and enqueues one logical message (or one part of it); returns the id to answer with. */
+  async #accept(session: ServerSession, account: Account, inbound: InboundSubmit): Promise<string> {
+    let body = inbound.body;
+    let segments = 1;
+    const newId = this.#o.ids.next();
+    let id = newId;
+    if (inbound.concat !== undefined) {
+      await this.#admit(account, 1);
+      const c = inbound.concat;
+      const key = `${account.id}:${inbound.from.value}:${inbound.to[0]?.value}:${c.referenceBits}:${c.reference}:${c.total}`;
+      const r = await this.#o.concat.addPart(key, c.seq, c.total, inbound.body, newId);
+      id = r.id;
+      if (r.parts === undefined) return id; // more parts to come: this one is safely in Redis
+      body = Buffer.concat(r.parts);
+      segments = c.total;
+    } else {
+      segments = segmentsOf(body, inbound.dataCoding, account);
+      await this.#admit(account, segments);
+    }
+    const text = textOf(body, inbound.dataCoding, account);
+    const msg = createMessage(
+      {
+        id,
+        direction: 'mt',
+        kind: 'sms',
+        origin: {
+          protocol: 'smpp',
+          account: account.id,
+          instance: this.#o.instance,
+          session: session.id,
+          systemId: session.systemId ?? account.smpp?.systemId,
+          interfaceVersion: session.interfaceVersion,
+          remoteAddress: session.remoteAddress,
+        },
+        from: inbound.from,
+        to: [...inbound.to],
+        content: {
+          type: 'sms',
+          dataCoding: inbound.dataCoding,
+          ...(text === undefined ? {} : { text }),
+          bytes: body.toString('base64'),
+          ...(inbound.otherUdh === undefined ? {} : { udh: inbound.otherUdh.toString('base64') }),
+          segments,
+        },
+        options: inbound.options,
+        ...(Object.keys(inbound.tlvs).length > 0 ? { extras: { smppTlvs: inbound.tlvs } } : {}),
+      },
+      Date.now(),
+      this.#o.instance,
+    );
+    if (msg.options.expireAt !== undefined && msg.options.expireAt <= msg.createdAt) {
+      throw new Errors.HUB_ERR_SMPP_INVALID_EXPIRY(String(msg.options.expireAt), 'already expired');
+    }
+    // Ack only after Redis has both the record and the job.
+    await Promise.all([this.#o.store.put(msg), this.#o.bus.enqueue(Queues.route, msg)]);
+    return id;
+  }
+
+  async #submitMulti(session: ServerSession, account: Account, pdu: SmppPdu): Promise<RequestDecision> {
+    const list = (pdu.fields.dest_address as Array<Record<string, unknown>> | undefined) ?? [];
+    if (list.length === 0 || list.length > 255) {
+      throw new Errors.HUB_ERR_GATEWAY_TOO_MANY_DESTINATIONS(`${list.length} (1..255 allowed)`);
+    }
+    const good: Address[] = [];
+    const unsuccess: Array<Record<string, unknown>> = [];
+    for (const d of list) {
+      const raw = String(d.destination_addr ?? d.dl_name ?? '');
+      const ton = Number(d.dest_addr_ton ?? 0);
+      const npi = Number(d.dest_addr_npi ?? 0);
+      if (d.dl_name !== undefined) {
+        // Distribution lists are an SMSC-side feature Hub does not keep.
+        unsuccess.push({ dest_addr_ton: ton, dest_addr_npi: npi, destination_addr: raw, error_status_code: SmppStatus.ESME_RINVDSTADR });
+        continue;
+      }
+      try {
+        good.push(address(raw, ton, npi, 'destination'));
+      } catch (err) {
+        unsuccess.push({ dest_addr_ton: ton, dest_addr_npi: npi, destination_addr: raw, error_status_code: toSmppStatus(err) });
+      }
+    }
+    if (good.length === 0) {
+      return { status: SmppStatus.ESME_RINVDSTADR, fields: { message_id: '', unsuccess_sme: unsuccess } };
+    }
+    const inbound = decodeSubmit(pdu, account, new Date(), good);
+    const id = await this.#accept(session, account, inbound);
+    const ok = this.#ok(session, account, id);
+    return { ...ok, fields: { ...ok.fields, unsuccess_sme: unsuccess } };
+  }
+
+  async #owned(account: Account, rawId: unknown): Promise<HubMessage> {
+    const id = parseId(String(rawId ?? ''), account.idBase);
+    const msg = id === undefined ? undefined : await this.#o.store.get(id);
+    // Another account's message is "unknown" to this one: no information leaks across accounts.
+    if (msg === undefined || msg.origin.account !== account.id) throw new Errors.HUB_ERR_NOT_FOUND('message', String(rawId));
+    return msg;
+  }
+
+  async #query(account: Account, pdu: SmppPdu, session: SmppSession): Promise<RequestDecision> {
+    const msg = await this.#owned(account, pdu.fields.message_id);
+    const scheduled = msg.options.scheduleAt !== undefined && msg.options.scheduleAt > Date.now();
+    const final = isFinal(msg.state);
+    return {
+      status: 0,
+      fields: {
+        message_id: formatId(msg.id, account.idBase),
+        final_date: final ? smppAbsolute(new Date(msg.updatedAt)) : '',
+        message_state: toSmppMessageState(msg.state, { scheduled, v5: session.interfaceVersion >= 0x50 }),
+        error_code: 0,
+      },
+    };
+  }
+
+  async #cancel(account: Account, pdu: SmppPdu): Promise<RequestDecision> {
+    const msg = await this.#owned(account, pdu.fields.message_id);
+    if (isFinal(msg.state)) throw new Errors.HUB_ERR_CANCEL_FAILED(msg.id, `already ${msg.state}`);
+    // Only a message still waiting in a queue can be withdrawn; one in flight upstream cannot.
+    const removed =
+      (await this.#o.bus.remove(Queues.route, msg.id)) ||
+      (msg.route !== undefined && (await this.#o.bus.remove(Queues.connector(msg.route.connector), msg.id)));
+    if (!removed) throw new Errors.HUB_ERR_CANCEL_FAILED(msg.id, 'already sent upstream');
+    await this.#o.store.transition(msg.id, 'deleted', 'cancel', { by: this.#o.instance, detail: 'cancel_sm' });
+    return { status: 0 };
+  }
+
+  async #replace(account: Account, pdu: SmppPdu): Promise<RequestDecision> {
+    const msg = await this.#owned(account, pdu.fields.message_id);
+    if (msg.state !== 'accepted' && msg.state !== 'routed') throw new Errors.HUB_ERR_REPLACE_FAILED(msg.id, `already ${msg.state}`);
+    const removed =
+      (await this.#o.bus.remove(Queues.route, msg.id)) ||
+      (msg.route !== undefined && (await this.#o.bus.remove(Queues.connector(msg.route.connector), msg.id)));
+    if (!removed) throw new Errors.HUB_ERR_REPLACE_FAILED(msg.id, 'already sent upstream');
+    // replace_sm carries no data_coding: the new text keeps the original's coding.
+    const view = {
+      command: 'submit_sm',
+      fields: {
+        ...pdu.fields,
+        destination_addr: msg.to[0]?.original ?? '',
+        dest_addr_ton: msg.to[0]?.ton ?? 0,
+        dest_addr_npi: msg.to[0]?.npi ?? 0,
+        data_coding: msg.content.type === 'sms' ? msg.content.dataCoding : 0,
+        esm_class: 0,
+      },
+      tlvs: {},
+      unknownTlvs: new Map<number, Buffer>(),
+    };
+    const inbound = decodeSubmit(view, account, new Date(), msg.to);
+    const segments = segmentsOf(inbound.body, inbound.dataCoding, account);
+    const text = textOf(inbound.body, inbound.dataCoding, account);
+    const replaced: HubMessage = {
+      ...msg,
+      state: 'accepted',
+      content: {
+        type: 'sms',
+        dataCoding: inbound.dataCoding,
+        ...(text === undefined ? {} : { text }),
+        bytes: inbound.body.toString('base64'),
+        segments,
+      },
+      options: {
+        ...msg.options,
+        receipt: inbound.options.receipt,
+        ...(inbound.options.scheduleAt === undefined ? {} : { scheduleAt: inbound.options.scheduleAt }),
+        ...(inbound.options.expireAt === undefined ? {} : { expireAt: inbound.options.expireAt }),
+      },
+    };
+    await Promise.all([this.#o.store.put(replaced), this.#o.bus.enqueue(Queues.route, replaced, { jobId: `${msg.id}-r${Date.now()}` })]);
+    return { status: 0 };
+  }
+
+  // ---- deliveries to ESMEs (MO and receipts) -------------------------------------------------------
+
+  #pick(account: Account): ServerSession | undefined {
+    const rt = this.#runtime(account);
+    const live = rt.receivers.filter((s) => !s.closed);
+    if (live.length === 0) return undefined;
+    rt.next = (rt.next + 1) % live.length;
+    return live[rt.next];
+  }
+
+  async #deliver(account: Account, msg: HubMessage): Promise<void> {
+    const session = this.#pick(account);
+    // No receiver here any more: pause and let the job go back; another instance (or a rebind) takes it.
+    if (session === undefined) throw new Errors.HUB_ERR_THROTTLED('no receiver bound', { details: { retryAfterMs: 1000 } });
+    const built = buildDeliver(msg, account);
+    const command = msg.class === 'report' && account.smpp?.receiptPdu === 'data_sm' ? 'data_sm' : 'deliver_sm';
+    const { fields, tlvs } = command === 'data_sm' ? asDataSm(built) : built;
+    let resp: SmppPdu;
+    try {
+      resp = await session.request(command, fields, { tlvs });
+    } catch (err) {
+      throw new Errors.HUB_ERR_INTERNAL(`deliver_sm to ${account.id} failed: ${(err as Error).message}`, { cause: err });
+    }
+    if (resp.status === SmppStatus.ESME_RX_P_APPN || resp.status === SmppStatus.ESME_RX_R_APPN) {
+      // The ESME refuses it for good: record and do not retry.
+      this.#o.log.warn({ account: account.id, id: msg.id, status: resp.status }, 'ESME rejected delivery permanently');
+      await this.#stampDelivered(msg, `rejected by ESME (0x${resp.status.toString(16)})`);
+      return;
+    }
+    if (resp.status !== 0) throw new Errors.HUB_ERR_INTERNAL(`ESME answered 0x${resp.status.toString(16)}`);
+    await this.#stampDelivered(msg);
+  }
+
+  async #stampDelivered(msg: HubMessage, detail?: string): Promise<void> {
+    const target = msg.class === 'report' ? msg.report?.messageId : msg.id;
+    if (target === undefined) return;
+    try {
+      await this.#o.store.stamp(target, msg.class === 'report' ? 'receipt_delivered' : 'delivered_to_client', {
+        by: this.#o.instance,
+        ...(detail === undefined ? {} : { detail }),
+      });
+    } catch (err) {
+      if (!isHubError(err, 'HUB_ERR_NOT_FOUND')) throw err;
+    }
+  }
+}
+
+function smppAbsolute(d: Date): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${p(d.getUTCFullYear() % 100)}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}000+`;
+}
+
+const addrFields = (a: Address | undefined): { ton: number; npi: number; value: string } => {
+  if (a === undefined) return { ton: 0, npi: 0, value: '' };
+  if (a.ton !== undefined) return { ton: a.ton, npi: a.npi ?? 0, value: a.original.trim() };
+  switch (a.kind) {
+    case 'e164':
+      return { ton: 1, npi: 1, value: a.value.slice(1) };
+    case 'alnum':
+      return { ton: 5, npi: 0, value: a.value };
+    case 'short':
+      return { ton: 3, npi: 0, value: a.value };
+    default:
+      return { ton: 0, npi: 0, value: a.value };
+  }
+};
+
+/**
+ * The deliver_sm for an MO message or a receipt. Receipts follow the usual text format exactly, with
+ * esm_class 0x04 and the receipted_message_id / message_state TLVs (dropped by the session for 3.3 ESMEs);
+ * the id is the one the ESME got in its submit response.
+ */
+export function buildDeliver(msg: HubMessage, account: Account): { fields: Record<string, unknown>; tlvs: Record<string, unknown> } {
+  const src = addrFields(msg.from);
+  const dst = addrFields(msg.to[0]);
+  const base = {
+    source_addr_ton: src.ton,
+    source_addr_npi: src.npi,
+    source_addr: src.value,
+    dest_addr_ton: dst.ton,
+    dest_addr_npi: dst.npi,
+    destination_addr: dst.value,
+  };
+  if (msg.class === 'report' && msg.report !== undefined) {
+    const r = msg.report;
+    const id = formatId(r.messageId, account.idBase);
+    const err = (r.error ?? '0').replace(/[^0-9A-Za-z]/g, '').slice(-3) || '0';
+    const text = formatReceipt({
+      id,
+      sub: 1,
+      dlvrd: r.state === 'delivered' ? 1 : 0,
+      submitDate: new Date(r.submittedAt ?? r.at),
+      doneDate: new Date(r.at),
+      stat: toSmppStat(r.state),
+      err,
+      text: msg.content.type === 'sms' ? (msg.content.text ?? '') : '',
+    });
+    return {
+      fields: { ...base, esm_class: 0x04, data_coding: 0, short_message: Buffer.from(text, 'latin1') },
+      tlvs: { receipted_message_id: id, message_state: toSmppMessageState(r.state) },
+    };
+  }
+  const c = msg.content;
+  if (c.type !== 'sms') throw new Errors.HUB_ERR_GATEWAY_UNSUPPORTED('MMS content to an SMPP account');
+  let bytes = Buffer.from(c.bytes, 'base64');
+  let esmClass = 0;
+  if (c.udh !== undefined) {
+    bytes = Buffer.concat([Buffer.from(c.udh, 'base64'), bytes]);
+    esmClass |= 0x40;
+  }
+  const long = bytes.length > 254;
+  return {
+    fields: { ...base, esm_class: esmClass, data_coding: c.dataCoding, short_message: long ? Buffer.alloc(0) : bytes },
+    tlvs: long ? { message_payload: bytes } : {},
+  };
+}
+
+/** data_sm has no short_message: the receipt text travels in message_payload. */
+function asDataSm(d: { fields: Record<string, unknown>; tlvs: Record<string, unknown> }): typeof d {
+  const { short_message: sm, ...fields } = d.fields;
+  return { fields, tlvs: { ...d.tlvs, message_payload: sm } };
+}
