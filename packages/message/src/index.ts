@@ -3,3 +3,4 @@ export * from './ids.js';
 export * from './message.js';
 export * from './schema.js';
 export * from './status.js';
+export * from './report.js';

@@ -84,3 +84,20 @@ test('history stays bounded under a flood of duplicate reports', () => {
   assert.equal(m.history[0]?.hop, 'received');
   assert.doesNotThrow(() => validateMessage(m));
 });
+
+test('reports are owed per the receipt request and built back to the sender', async () => {
+  const { buildReport, reportOwed } = await import('./report.js');
+  const m = sms();
+  assert.equal(reportOwed(m, 'delivered'), true);
+  assert.equal(reportOwed(m, 'submitted'), false);
+  assert.equal(reportOwed({ ...m, options: { ...m.options, receipt: 'failure' } }, 'delivered'), false);
+  assert.equal(reportOwed({ ...m, options: { ...m.options, receipt: 'failure' } }, 'undeliverable'), true);
+  assert.equal(reportOwed({ ...m, options: { ...m.options, receipt: 'success' } }, 'expired'), false);
+  assert.equal(reportOwed({ ...m, options: { ...m.options, receipt: 'none' } }, 'delivered'), false);
+  const r = buildReport(m, { state: 'delivered', at: 5_000 }, gen.next(), 5_000);
+  assert.equal(r.class, 'report');
+  assert.equal(r.report?.messageId, m.id);
+  assert.equal(r.to[0]?.value, 'SUREM');
+  assert.equal(r.content.type === 'sms' && r.content.text, 'Your code is 483920.'); // exactly 20 characters
+  assert.doesNotThrow(() => validateMessage(r));
+});
