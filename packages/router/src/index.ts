@@ -1,0 +1,2 @@
+export { Router } from './router.js';
+export type { RouterOptions, RouterStore } from './router.js';

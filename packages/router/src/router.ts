@@ -1,0 +1,110 @@
+import { type Bus, type BusWorker, Queues } from '@hub/bus';
+import {
+  buildReport,
+  type Hop,
+  type HubMessage,
+  type IdGenerator,
+  type MessageState,
+  reportOwed,
+  type StampInfo,
+} from '@hub/message';
+import { toSmppStatus } from '@hub/errors';
+import { compileTable, decide, type RoutingTable, rejectionError } from '@hub/routing';
+
+/** What the router needs from the store (implemented by `@hub/store`). */
+export interface RouterStore {
+  /** Atomic state change; throws HUB_ERR_ILLEGAL_TRANSITION. */
+  transition(id: string, to: MessageState, hop: Hop, info?: StampInfo): Promise<unknown>;
+  /** Writes a record (used for MO messages and reports the router creates). */
+  put(msg: HubMessage): Promise<void>;
+}
+
+export interface RouterOptions {
+  readonly bus: Bus;
+  readonly store: RouterStore;
+  readonly ids: IdGenerator;
+  readonly instance: string;
+  /** Initial route table (validated by compileTable; a bad table refuses to start). */
+  readonly routes: readonly unknown[];
+  /** Whether a connector is up, for failover (default: all up). */
+  readonly connectorsUp?: (id: string) => boolean;
+  readonly concurrency?: number;
+  readonly log: { warn(obj: object, msg: string): void; info(obj: object, msg: string): void };
+}
+
+/**
+ * The router: takes each message from the route queue, applies the route table (a pure function) and
+ * hands the message to a connector queue (MT) or an account outbox (MO). Expired messages are not sent
+ * and rejected ones are finished here, each with the report its sender asked for. Stateless: run as many
+ * as needed; a crash mid-job is retried by BullMQ, and every step is idempotent (state transitions that
+ * already happened come back `duplicate`, enqueues reuse the message id).
+ */
+export class Router {
+  #table: RoutingTable;
+  #worker: BusWorker | undefined;
+  readonly #o: RouterOptions;
+
+  constructor(o: RouterOptions) {
+    this.#o = o;
+    this.#table = compileTable(o.routes);
+  }
+
+  /** Replaces the route table (REST edits, config reload). Throws HUB_ERR_ROUTING_INVALID and keeps the old one. */
+  setRoutes(routes: readonly unknown[]): void {
+    this.#table = compileTable(routes);
+  }
+
+  start(): void {
+    this.#worker ??= this.#o.bus.worker(Queues.route, (msg) => this.route(msg), {
+      concurrency: this.#o.concurrency ?? 50,
+      lockDurationMs: 15_000,
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.#worker?.close();
+    this.#worker = undefined;
+  }
+
+  /** Routes one message (exposed for tests and dry runs). */
+  async route(msg: HubMessage): Promise<void> {
+    const now = Date.now();
+    const by = this.#o.instance;
+    if (msg.direction === 'mt' && msg.options.expireAt !== undefined && msg.options.expireAt <= now) {
+      await this.#finish(msg, 'expired', 'expired', { by, detail: 'validity period ended before sending' });
+      return;
+    }
+    const d = decide(this.#table, msg, { now, ...(this.#o.connectorsUp ? { connectorsUp: this.#o.connectorsUp } : {}) });
+    switch (d.type) {
+      case 'connector': {
+        const route = { routeId: d.routeId, connector: d.connector, ...(d.fallbacks.length > 0 ? { fallbacks: d.fallbacks } : {}) };
+        await this.#o.store.transition(msg.id, 'routed', 'routed', { by, connector: d.connector, detail: `route ${d.routeId}` });
+        await this.#o.bus.enqueue(Queues.connector(d.connector), { ...msg, state: 'routed', route });
+        return;
+      }
+      case 'account':
+        await this.#o.bus.enqueue(Queues.outbox(d.account), msg);
+        await this.#o.store.transition(msg.id, 'routed', 'routed', { by, detail: `account ${d.account} (route ${d.routeId})` });
+        return;
+      case 'reject':
+        this.#o.log.warn({ id: msg.id, reason: d.reject, code: d.code }, 'message rejected by routing');
+        // Receipts carry a 3-digit err: the SMPP status of the rejection (e.g. 011 for no route).
+        await this.#finish(msg, 'rejected', 'failed', {
+          by,
+          error: String(toSmppStatus(rejectionError(d))).padStart(3, '0'),
+          detail: `${d.code}: ${d.reject}`,
+        });
+        return;
+    }
+  }
+
+  /** Moves a message to a final state here and enqueues the report its sender is owed. */
+  async #finish(msg: HubMessage, state: MessageState, hop: Hop, info: StampInfo): Promise<void> {
+    await this.#o.store.transition(msg.id, state, hop, info);
+    if (reportOwed(msg, state) && msg.origin.account !== undefined) {
+      const report = buildReport(msg, { state, at: Date.now(), ...(info.error === undefined ? {} : { error: info.error }) }, this.#o.ids.next());
+      // The report id is derived per message+state so a retried job does not owe two reports.
+      await this.#o.bus.enqueue(Queues.outbox(msg.origin.account), report, { jobId: `r-${msg.id}-${state}` });
+    }
+  }
+}
