@@ -1,1 +1,2 @@
 export * from './codec/index.js';
+export * from './session/index.js';
