@@ -3,8 +3,20 @@ import type { ServiceFactory } from '@hub/runtime';
 /**
  * The apps `hub start` can run, in start order: consumers first (so nothing waits), listeners last
  * (so traffic only arrives once everything behind it runs). Stopped in reverse: listeners first.
+ * Each is loaded lazily so `hub start smpp` does not load the MM7 stack.
  */
-export const APPS: ReadonlyArray<{ name: string; summary: string; load: () => Promise<ServiceFactory> }> = [];
+export const APPS: ReadonlyArray<{ name: string; summary: string; load: () => Promise<ServiceFactory> }> = [
+  {
+    name: 'router',
+    summary: 'routes every message by the route table to a connector (MT) or an account (MO)',
+    load: async () => (await import('@hub/router')).createRouterService,
+  },
+  {
+    name: 'smpp',
+    summary: 'SMPP 3.4/5.0 server for ESMEs: submits in; MO and receipts out',
+    load: async () => (await import('@hub/gateway-smpp')).createSmppGatewayService,
+  },
+];
 
 export function appNames(): string[] {
   return APPS.map((a) => a.name);

@@ -1,2 +1,3 @@
 export { Router } from './router.js';
 export type { RouterOptions, RouterStore } from './router.js';
+export { createRouterService } from './service.js';

@@ -5,6 +5,7 @@ import type { HubConfig } from '@hub/config';
 import { Errors } from '@hub/errors';
 import { hasRedisServer, RedisServer } from '@hub/redis-process';
 import type { Logger } from 'pino';
+import { createCore, type HubCore } from './core.js';
 import type { Service, ServiceContext, ServiceFactory } from './service.js';
 
 export interface StartOptions {
@@ -49,13 +50,15 @@ export async function startHub(opts: StartOptions): Promise<RunningHub> {
     log.info({ redis: redisUrl, dir }, 'embedded redis-server started');
   }
   const controller = new AbortController();
-  const ctx: ServiceContext = {
-    config,
-    redisUrl,
-    instance: config.instance ?? `${hostname()}-${process.pid}`,
-    log,
-    signal: controller.signal,
-  };
+  const instance = config.instance ?? `${hostname()}-${process.pid}`;
+  let core: HubCore;
+  try {
+    core = await createCore(config, redisUrl, instance, log);
+  } catch (err) {
+    if (embedded !== undefined) await embedded.stop({ keepData: true });
+    throw err;
+  }
+  const ctx: ServiceContext = { config, redisUrl, instance, log, core, signal: controller.signal };
   const started: Service[] = [];
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
@@ -70,6 +73,7 @@ export async function startHub(opts: StartOptions): Promise<RunningHub> {
           log.error({ service: s.name, err }, 'stop failed');
         }
       }
+      await core.close().catch((err: unknown) => log.error({ err }, 'closing redis clients failed'));
       if (embedded !== undefined) await embedded.stop({ keepData: true });
     })();
     return stopping;

@@ -3,3 +3,5 @@ export type { RunningHub, StartOptions } from './hub.js';
 export { createLogger } from './log.js';
 export type { Logger } from './log.js';
 export type { Service, ServiceContext, ServiceFactory } from './service.js';
+export { createCore } from './core.js';
+export type { HubCore } from './core.js';

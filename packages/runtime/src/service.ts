@@ -1,5 +1,6 @@
 import type { HubConfig } from '@hub/config';
 import type { Logger } from 'pino';
+import type { HubCore } from './core.js';
 
 /** What every running piece of Hub (gateway, router, connector worker, API) looks like to the runtime. */
 export interface Service {
@@ -21,6 +22,8 @@ export interface ServiceContext {
   /** This process's instance name (logs, node ids). */
   readonly instance: string;
   readonly log: Logger;
+  /** Redis, bus, stores and ids shared by every service of this process. */
+  readonly core: HubCore;
   /** Aborted when shutdown begins, so long loops can stop early. */
   readonly signal: AbortSignal;
 }
