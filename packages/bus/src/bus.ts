@@ -1,0 +1,263 @@
+import { Errors, isHubError } from '@hub/errors';
+import { describeIssues } from '@hub/message';
+import { type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
+import { jobIdFor, type QueueDef } from './catalog.js';
+import type { RedisClient, RedisConnection } from './redis.js';
+
+/** Where the bus reports connection trouble and failed jobs (a pino logger fits). */
+export interface BusLogger {
+  warn(obj: Record<string, unknown>, msg: string): void;
+}
+
+/** Options of {@link createBus}. */
+export interface BusOptions {
+  readonly connection: RedisConnection;
+  /** BullMQ key prefix (default: the connection's prefix, `hub`). */
+  readonly prefix?: string;
+  readonly logger?: BusLogger;
+}
+
+/** Per-call overrides of {@link Bus.enqueue}. */
+export interface EnqueueOptions {
+  /** Replaces the catalog's job id (e.g. a re-queue that must not collide with a retained failed job). */
+  readonly jobId?: string;
+  /** Replaces the computed delay (ms). */
+  readonly delay?: number;
+  /** Replaces the computed BullMQ priority (1 = first); ignored on FIFO queues. */
+  readonly priority?: number;
+  /** Replaces the catalog's attempts. */
+  readonly attempts?: number;
+  /** Replaces the catalog's backoff base delay (ms). */
+  readonly backoffMs?: number;
+}
+
+/** What {@link Bus.enqueue} returns. */
+export interface EnqueueResult {
+  readonly jobId: string;
+}
+
+/** Job facts handed to a processor next to the payload. */
+export interface JobInfo {
+  readonly id: string;
+  /** Failed attempts before this one (0 on the first run). */
+  readonly attemptsMade: number;
+  readonly queue: string;
+}
+
+/** Options of {@link Bus.worker}. */
+export interface WorkerOptions {
+  /** Jobs processed in parallel by this worker (default 10). */
+  readonly concurrency?: number;
+  /** Pause for a `throttled` HubError without `details.retryAfterMs` (default 1000 ms). */
+  readonly throttleMs?: number;
+  /**
+   * How long a job stays locked without renewal; a crashed worker's jobs are retried after about twice this
+   * (default 30 s). Lower it where a crash must not hold messages for a minute.
+   */
+  readonly lockDurationMs?: number;
+  /** How often a job may be recovered from a crashed worker before it fails (default 3). */
+  readonly maxStalledCount?: number;
+}
+
+/** A running worker. */
+export interface BusWorker {
+  /** Stops taking jobs, waits for in-flight ones, closes its connections. Idempotent. */
+  close(): Promise<void>;
+  /** Resolves once the worker's connections are ready (useful in tests). */
+  ready(): Promise<void>;
+}
+
+/** The message bus. */
+export interface Bus {
+  /**
+   * Validates `payload` against the queue's schema and adds it as a job; resolves only after Redis stored it.
+   * Enqueueing an id that is already waiting, delayed, active or retained as failed is a no-op (idempotent).
+   * Throws `HUB_ERR_VALIDATION` (permanent) for a bad payload, `HUB_ERR_BUS_ENQUEUE_FAILED` (temporary) when
+   * Redis did not confirm (answer the sender "try later"), `HUB_ERR_BUS_CLOSED` after {@link Bus.close}.
+   */
+  enqueue<T>(def: QueueDef<T>, payload: T, opts?: EnqueueOptions): Promise<EnqueueResult>;
+  /**
+   * Starts a worker. The processor receives the validated payload. Errors it throws:
+   * - HubError with recovery `permanent` (or an invalid payload): the job fails at once, no retry;
+   * - `throttled`: the whole queue pauses for `details.retryAfterMs` (or `throttleMs`) and the job goes back
+   *   to waiting without using an attempt;
+   * - anything else: retried with exponential backoff up to the catalog's attempts.
+   */
+  worker<T>(
+    def: QueueDef<T>,
+    processor: (payload: T, job: JobInfo) => Promise<unknown>,
+    opts?: WorkerOptions,
+  ): BusWorker;
+  /** Jobs not yet finished: waiting (incl. paused) + prioritised + delayed + active (for high-water marks). */
+  depth(def: QueueDef<unknown>): Promise<number>;
+  /**
+   * Removes a waiting or delayed job of a message (cancel). Returns false when there is none or it is already
+   * running or finished (the caller then answers "cannot cancel").
+   */
+  remove(def: QueueDef<unknown>, messageId: string, opts?: { jobId?: string }): Promise<boolean>;
+  /** Closes workers (in-flight jobs finish first), then queues and connections. Idempotent. */
+  close(): Promise<void>;
+}
+
+const KEEP_COMPLETED = true;
+
+/**
+ * Creates the bus on a {@link RedisConnection}. One non-blocking client is shared by all producers; each worker
+ * gets its own blocking client. Nothing connects until first use.
+ */
+export function createBus(opts: BusOptions): Bus {
+  const prefix = opts.prefix ?? opts.connection.prefix;
+  const log = opts.logger;
+  const queues = new Map<string, Queue>();
+  const workers = new Set<BusWorker>();
+  let commandClient: RedisClient | undefined;
+  let closed = false;
+  let closing: Promise<void> | undefined;
+
+  function client(): RedisClient {
+    commandClient ??= opts.connection.client('command');
+    return commandClient;
+  }
+
+  function queueOf(def: QueueDef<unknown>): Queue {
+    let q = queues.get(def.name);
+    if (q === undefined) {
+      q = new Queue(def.name, { connection: client(), prefix });
+      q.on('error', (err: Error) => log?.warn({ err, queue: def.name }, 'queue connection error'));
+      queues.set(def.name, q);
+    }
+    return q;
+  }
+
+  return {
+    async enqueue<T>(def: QueueDef<T>, payload: T, o: EnqueueOptions = {}): Promise<EnqueueResult> {
+      if (closed) throw new Errors.HUB_ERR_BUS_CLOSED();
+      const r = def.schema.safeParse(payload);
+      if (!r.success) throw new Errors.HUB_ERR_VALIDATION(`${def.key} payload`, describeIssues(r.error));
+      const data = r.data;
+      const jobId = o.jobId ?? def.jobId(data);
+      const delay = o.delay ?? def.delay(data, Date.now());
+      try {
+        const job = await queueOf(def as QueueDef<unknown>).add(def.key, data, {
+          ...(jobId === undefined ? {} : { jobId }),
+          ...(def.prioritized ? { priority: o.priority ?? def.priority(data) } : {}),
+          ...(delay > 0 ? { delay } : {}),
+          attempts: o.attempts ?? def.defaults.attempts,
+          backoff: { type: 'exponential', delay: o.backoffMs ?? def.defaults.backoffMs },
+          // The message store keeps the record; completed jobs would only block re-queueing the same id.
+          removeOnComplete: KEEP_COMPLETED,
+          removeOnFail: { age: def.defaults.removeOnFail.age, count: def.defaults.removeOnFail.count },
+        });
+        return { jobId: job.id ?? jobId ?? '' };
+      } catch (err) {
+        if (closed) throw new Errors.HUB_ERR_BUS_CLOSED({ cause: err });
+        throw new Errors.HUB_ERR_BUS_ENQUEUE_FAILED(jobId ?? def.key, def.name, (err as Error).message, {
+          cause: err,
+        });
+      }
+    },
+
+    worker<T>(
+      def: QueueDef<T>,
+      processor: (payload: T, job: JobInfo) => Promise<unknown>,
+      wo: WorkerOptions = {},
+    ): BusWorker {
+      if (closed) throw new Errors.HUB_ERR_BUS_CLOSED();
+      const conn = opts.connection.client('blocking');
+      const lockDuration = wo.lockDurationMs ?? 30_000;
+      const w: Worker = new Worker(
+        def.name,
+        async (job: Job) => {
+          const r = def.schema.safeParse(job.data);
+          if (!r.success) throw new UnrecoverableError(`HUB_ERR_VALIDATION: ${describeIssues(r.error)}`);
+          try {
+            return await processor(r.data, {
+              id: job.id ?? '',
+              attemptsMade: job.attemptsMade,
+              queue: def.name,
+            });
+          } catch (err) {
+            if (isHubError(err)) {
+              if (err.recovery === 'permanent') throw new UnrecoverableError(`${err.code}: ${err.message}`);
+              if (err.recovery === 'throttled') {
+                const after = err.details?.retryAfterMs;
+                await queueOf(def as QueueDef<unknown>).rateLimit(
+                  typeof after === 'number' && after > 0 ? after : (wo.throttleMs ?? 1_000),
+                );
+                throw Worker.RateLimitError();
+              }
+            }
+            throw err;
+          }
+        },
+        {
+          connection: conn,
+          prefix,
+          concurrency: wo.concurrency ?? 10,
+          lockDuration,
+          stalledInterval: lockDuration,
+          maxStalledCount: wo.maxStalledCount ?? 3,
+          // A manual rate limit (throttled errors) only takes effect on workers that have a limiter.
+          limiter: { max: Number.MAX_SAFE_INTEGER - 1, duration: 1_000 },
+        },
+      );
+      w.on('error', (err: Error) => log?.warn({ err, queue: def.name }, 'worker error'));
+      w.on('failed', (job: Job | undefined, err: Error) => {
+        if (
+          job !== undefined &&
+          (err.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1))
+        ) {
+          log?.warn({ err, queue: def.name, jobId: job.id }, 'job failed for good');
+        }
+      });
+      let closing: Promise<void> | undefined;
+      const handle: BusWorker = {
+        close() {
+          closing ??= (async () => {
+            try {
+              await w.close();
+            } finally {
+              workers.delete(handle);
+              conn.disconnect();
+            }
+          })();
+          return closing;
+        },
+        ready: () => w.waitUntilReady().then(() => undefined),
+      };
+      workers.add(handle);
+      return handle;
+    },
+
+    async depth(def: QueueDef<unknown>): Promise<number> {
+      const c = await queueOf(def).getJobCounts('waiting', 'prioritized', 'delayed', 'active');
+      return Object.values(c).reduce((a, b) => a + b, 0);
+    },
+
+    async remove(def: QueueDef<unknown>, messageId: string, o: { jobId?: string } = {}): Promise<boolean> {
+      const q = queueOf(def);
+      const id = o.jobId ?? jobIdFor(messageId);
+      const state = await q.getJobState(id);
+      if (state !== 'waiting' && state !== 'delayed' && state !== 'prioritized') return false;
+      // Remove refuses locked (active) jobs, so a job that started in between is not cancelled.
+      return (await q.remove(id)) === 1;
+    },
+
+    close(): Promise<void> {
+      closing ??= shutdown();
+      return closing;
+    },
+  };
+
+  async function shutdown(): Promise<void> {
+    // Workers first: their in-flight jobs may still enqueue (route → connector), so producers stay open.
+    await Promise.allSettled([...workers].map((w) => w.close()));
+    closed = true;
+    await Promise.allSettled([...queues.values()].map((q) => q.close()));
+    queues.clear();
+    if (commandClient !== undefined) {
+      await commandClient.quit().catch(() => commandClient?.disconnect());
+      commandClient = undefined;
+    }
+  }
+}

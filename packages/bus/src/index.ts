@@ -1,0 +1,3 @@
+export * from './bus.js';
+export * from './catalog.js';
+export * from './redis.js';

@@ -1,0 +1,379 @@
+import { Errors } from '@hub/errors';
+import {
+  transition as decide,
+  type HistoryEntry,
+  type Hop,
+  type HubMessage,
+  MessageState,
+  type StampInfo,
+  type TransitionOutcome,
+} from '@hub/message';
+import { DEFAULT_PREFIX, LuaScript, type RedisClient } from './redis.js';
+
+/**
+ * Message records in Redis.
+ *
+ * Layout per message (one hash tag, so every script works on Cluster):
+ * - `<p>:msg:{<id>}` hash: one field per top-level message field, JSON-encoded (`state` is kept raw for the
+ *   scripts; `attempts` and `updatedAt` are plain integers so they can be incremented in place);
+ * - `<p>:msg:{<id>}:h` list: history entries (JSON), capped: the first 10 and the newest ones are kept.
+ *
+ * Both keys expire after the retention period (default 7 days), counted from `put`.
+ * Concurrent updates from many instances (a receipt racing the submit response) are serialised by Redis:
+ * `transition` and `stamp` are single scripts, `update` writes only the fields it names.
+ */
+
+/** Default record retention: 7 days. */
+export const DEFAULT_RETENTION_MS = 7 * 86_400_000;
+/** Default upstream-id index lifetime: 3 days. */
+export const DEFAULT_UPSTREAM_TTL_MS = 3 * 86_400_000;
+/** Default history cap (the schema's maximum). */
+export const DEFAULT_HISTORY_CAP = 1000;
+
+/** Options of {@link MessageStore}. */
+export interface MessageStoreOptions {
+  readonly redis: RedisClient;
+  /** Key prefix (default `hub`). */
+  readonly prefix?: string;
+  /** Record lifetime in ms (default 7 days). */
+  readonly retentionMs?: number;
+  /** Upstream-id index lifetime in ms (default 3 days). */
+  readonly upstreamTtlMs?: number;
+  /** Max history entries kept per message (default 1000, at least 20). */
+  readonly historyCap?: number;
+}
+
+/** What {@link MessageStore.transition} reports. */
+export interface TransitionResult {
+  /** `ok` changed the state; `duplicate`/`late` were recorded without a change. */
+  readonly outcome: Exclude<TransitionOutcome, 'illegal'>;
+  readonly previous: MessageState;
+  readonly state: MessageState;
+  /** The reassembled record after the change, when `withMessage` was asked for. */
+  readonly message?: HubMessage;
+}
+
+/** Fields {@link MessageStore.update} may set (state and history only change through transition/stamp). */
+export type MessagePatch = Partial<
+  Pick<HubMessage, 'route' | 'upstream' | 'attempts' | 'extras' | 'options' | 'report' | 'origin' | 'content'>
+>;
+
+/** Listing options of {@link MessageStore.listByAccount}. */
+export interface ListOptions {
+  /** Inclusive lower bound of createdAt (ms). */
+  readonly from?: number;
+  /** Inclusive upper bound of createdAt (ms). */
+  readonly to?: number;
+  /** Max ids returned (default 100, at most 1000). */
+  readonly limit?: number;
+  /** Skip this many (paging). */
+  readonly offset?: number;
+  /** Newest first (default true). */
+  readonly newestFirst?: boolean;
+}
+
+/** Lua table literal `{from={to='outcome',…},…}` of every non-illegal outcome, generated from @hub/message. */
+function transitionTable(opts: { retry?: boolean }): string {
+  const states = MessageState.options;
+  const rows = states.map((from) => {
+    const cells = states
+      .map((to) => [to, decide(from, to, opts)] as const)
+      .filter(([, o]) => o !== 'illegal')
+      .map(([to, o]) => `${to}='${o}'`);
+    return `${from}={${cells.join(',')}}`;
+  });
+  return `{${rows.join(',')}}`;
+}
+
+// Shared tail: append one entry, keep the list within the cap (drop the oldest after the first 10), keep the
+// history's expiry in line with the record's.
+const APPEND = `
+local function append(entry, cap)
+  local n = redis.call('RPUSH', KEYS[2], entry)
+  while n > cap do
+    redis.call('LSET', KEYS[2], 10, '\\0')
+    redis.call('LREM', KEYS[2], 1, '\\0')
+    n = n - 1
+  end
+  local ttl = redis.call('PTTL', KEYS[1])
+  if ttl > 0 then redis.call('PEXPIRE', KEYS[2], ttl) end
+end
+`;
+
+// KEYS: record, history. ARGV: to, entry JSON without its closing brace, now, retry (1/0), cap.
+const TRANSITION = new LuaScript(`
+local T = ${transitionTable({})}
+local R = ${transitionTable({ retry: true })}
+${APPEND}
+local from = redis.call('HGET', KEYS[1], 'state')
+if not from then return {'missing'} end
+local to = ARGV[1]
+local row = (ARGV[4] == '1' and R or T)[from]
+local outcome = row and row[to]
+if not outcome then return {'illegal', from} end
+append(ARGV[2] .. ',"state":"' .. to .. '","outcome":"' .. outcome .. '"}', tonumber(ARGV[5]))
+local state = from
+if outcome == 'ok' then
+  state = to
+  redis.call('HSET', KEYS[1], 'state', to, 'updatedAt', ARGV[3])
+else
+  redis.call('HSET', KEYS[1], 'updatedAt', ARGV[3])
+end
+return {outcome, from, state}
+`);
+
+// KEYS: record, history. ARGV: entry JSON, now, cap.
+const STAMP = new LuaScript(`
+${APPEND}
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+append(ARGV[1], tonumber(ARGV[3]))
+redis.call('HSET', KEYS[1], 'updatedAt', ARGV[2])
+return 1
+`);
+
+// KEYS: record. ARGV: field, value, field, value, ...
+const UPDATE = new LuaScript(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV))
+return 1
+`);
+
+// KEYS: record. ARGV: by.
+const INCR_ATTEMPTS = new LuaScript(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+return redis.call('HINCRBY', KEYS[1], 'attempts', ARGV[1])
+`);
+
+const PATCHABLE: ReadonlySet<string> = new Set([
+  'route',
+  'upstream',
+  'attempts',
+  'extras',
+  'options',
+  'report',
+  'origin',
+  'content',
+]);
+
+/**
+ * Message records, the upstream-id index and the per-account time index. Safe to use from many instances at
+ * once. Redis errors propagate as they are (the caller maps them to `HUB_ERR_STORE_UNAVAILABLE` / retries).
+ */
+export class MessageStore {
+  private readonly redis: RedisClient;
+  private readonly p: string;
+  readonly retentionMs: number;
+  readonly upstreamTtlMs: number;
+  private readonly cap: number;
+
+  constructor(opts: MessageStoreOptions) {
+    this.redis = opts.redis;
+    this.p = opts.prefix ?? DEFAULT_PREFIX;
+    this.retentionMs = opts.retentionMs ?? DEFAULT_RETENTION_MS;
+    this.upstreamTtlMs = opts.upstreamTtlMs ?? DEFAULT_UPSTREAM_TTL_MS;
+    this.cap = Math.max(20, opts.historyCap ?? DEFAULT_HISTORY_CAP);
+  }
+
+  /** Record hash key of a message. */
+  recordKey(id: string): string {
+    return `${this.p}:msg:{${id}}`;
+  }
+
+  /** History list key of a message. */
+  historyKey(id: string): string {
+    return `${this.p}:msg:{${id}}:h`;
+  }
+
+  /** Per-account time index key. */
+  accountKey(account: string): string {
+    return `${this.p}:acct:{${account}}:msgs`;
+  }
+
+  private upstreamKey(connectorId: string, upstreamId: string): string {
+    return `${this.p}:up:{${connectorId}:${upstreamId}}`;
+  }
+
+  /**
+   * Stores (or replaces) a record with its history and indexes it under its origin account. Resolves once
+   * Redis has applied it (MULTI). Rejects with the Redis error when it did not: the caller must not
+   * acknowledge the message to its sender.
+   */
+  async put(msg: HubMessage): Promise<void> {
+    const { state, history, ...rest } = msg;
+    const fields: string[] = ['state', state];
+    for (const [k, v] of Object.entries(rest)) {
+      if (v !== undefined) fields.push(k, JSON.stringify(v));
+    }
+    const rk = this.recordKey(msg.id);
+    const hk = this.historyKey(msg.id);
+    const tx = this.redis
+      .multi()
+      .del(rk, hk)
+      .hset(rk, ...fields)
+      .pexpire(rk, this.retentionMs);
+    const entries =
+      history.length > this.cap
+        ? [...history.slice(0, 10), ...history.slice(history.length - (this.cap - 10))]
+        : history;
+    if (entries.length > 0)
+      tx.rpush(hk, ...entries.map((e) => JSON.stringify(e))).pexpire(hk, this.retentionMs);
+    const jobs: Array<Promise<unknown>> = [execOrThrow(tx.exec())];
+    // Another slot on Cluster: a separate command, issued in parallel.
+    if (msg.origin.account !== undefined)
+      jobs.push(this.indexAccount(msg.origin.account, msg.id, msg.createdAt));
+    await Promise.all(jobs);
+  }
+
+  /** The reassembled message, or `undefined` when unknown or expired. */
+  async get(id: string): Promise<HubMessage | undefined> {
+    const res = await execOrThrow(
+      this.redis.multi().hgetall(this.recordKey(id)).lrange(this.historyKey(id), 0, -1).exec(),
+    );
+    const hash = res[0] as Record<string, string>;
+    const list = res[1] as string[];
+    if (hash.state === undefined) return undefined;
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(hash)) out[k] = k === 'state' ? v : JSON.parse(v);
+    out.history = list.map((e) => JSON.parse(e) as HistoryEntry);
+    return out as HubMessage;
+  }
+
+  /** Current state only (one HGET), or `undefined`. */
+  async state(id: string): Promise<MessageState | undefined> {
+    const s = await this.redis.hget(this.recordKey(id), 'state');
+    return s === null ? undefined : (s as MessageState);
+  }
+
+  /**
+   * Atomically moves a message to `to` using @hub/message's state machine, whatever other instances do at the
+   * same time. Duplicates and late reports are recorded in the history (outcome `duplicate`/`late`) without a
+   * state change. Throws `HUB_ERR_ILLEGAL_TRANSITION` (nothing recorded; log and drop the event) and
+   * `HUB_ERR_NOT_FOUND` for an unknown or expired message.
+   */
+  async transition(
+    id: string,
+    to: MessageState,
+    hop: Hop,
+    info: StampInfo = {},
+    opts: { retry?: boolean; now?: number; withMessage?: boolean } = {},
+  ): Promise<TransitionResult> {
+    const now = opts.now ?? Date.now();
+    const entry = entryPrefix(now, hop, info);
+    const r = (await TRANSITION.run(
+      this.redis,
+      [this.recordKey(id), this.historyKey(id)],
+      [to, entry, now, opts.retry === true ? 1 : 0, this.cap],
+    )) as string[];
+    if (r[0] === 'missing') throw new Errors.HUB_ERR_NOT_FOUND('message', id);
+    if (r[0] === 'illegal') throw new Errors.HUB_ERR_ILLEGAL_TRANSITION(r[1] ?? '?', to);
+    const result: TransitionResult = {
+      outcome: r[0] as TransitionResult['outcome'],
+      previous: r[1] as MessageState,
+      state: r[2] as MessageState,
+    };
+    if (opts.withMessage !== true) return result;
+    const message = await this.get(id);
+    return message === undefined ? result : { ...result, message };
+  }
+
+  /** Appends a hop stamp without a state change. Throws `HUB_ERR_NOT_FOUND` for an unknown message. */
+  async stamp(id: string, hop: Hop, info: StampInfo = {}, now: number = Date.now()): Promise<void> {
+    const entry = `${entryPrefix(now, hop, info)}}`;
+    const ok = await STAMP.run(this.redis, [this.recordKey(id), this.historyKey(id)], [entry, now, this.cap]);
+    if (ok !== 1) throw new Errors.HUB_ERR_NOT_FOUND('message', id);
+  }
+
+  /**
+   * Sets top-level fields (route, upstream, attempts, …) and `updatedAt`; other fields are untouched, so two
+   * instances updating different fields do not overwrite each other. `undefined` values are ignored. Throws
+   * `HUB_ERR_NOT_FOUND` for an unknown message and `HUB_ERR_VALIDATION` for a field that is not patchable.
+   */
+  async update(id: string, patch: MessagePatch, now: number = Date.now()): Promise<void> {
+    const args: string[] = ['updatedAt', String(now)];
+    for (const [k, v] of Object.entries(patch)) {
+      if (!PATCHABLE.has(k)) throw new Errors.HUB_ERR_VALIDATION('message patch', `${k} cannot be updated`);
+      if (v !== undefined) args.push(k, JSON.stringify(v));
+    }
+    const ok = await UPDATE.run(this.redis, [this.recordKey(id)], args);
+    if (ok !== 1) throw new Errors.HUB_ERR_NOT_FOUND('message', id);
+  }
+
+  /** Atomically adds `by` (default 1) to `attempts` and returns the new value. Throws `HUB_ERR_NOT_FOUND`. */
+  async incrementAttempts(id: string, by = 1): Promise<number> {
+    const n = await INCR_ATTEMPTS.run(this.redis, [this.recordKey(id)], [by]);
+    if (typeof n !== 'number') throw new Errors.HUB_ERR_NOT_FOUND('message', id);
+    return n;
+  }
+
+  /** Deletes a record and its history (operator purge). Returns whether it existed. */
+  async delete(id: string): Promise<boolean> {
+    return (await this.redis.del(this.recordKey(id), this.historyKey(id))) > 0;
+  }
+
+  /**
+   * Remembers which Hub message an upstream id belongs to, for receipts. `upstreamId` must already be
+   * normalised by the connector (case, hex/decimal form). Expires after `ttlMs` (default 3 days).
+   */
+  async linkUpstream(
+    connectorId: string,
+    upstreamId: string,
+    hubId: string,
+    ttlMs: number = this.upstreamTtlMs,
+  ): Promise<void> {
+    await this.redis.set(this.upstreamKey(connectorId, upstreamId), hubId, 'PX', ttlMs);
+  }
+
+  /** The Hub id linked to an upstream id, or `undefined` (unknown or expired: the receipt is orphaned). */
+  async findByUpstream(connectorId: string, upstreamId: string): Promise<string | undefined> {
+    return (await this.redis.get(this.upstreamKey(connectorId, upstreamId))) ?? undefined;
+  }
+
+  /**
+   * Adds a message to an account's time index (done by `put` for the origin account; call it for the
+   * destination account of MO traffic). Entries older than the retention are trimmed on each write, and the
+   * index itself expires when the account is idle for a whole retention period.
+   */
+  async indexAccount(
+    account: string,
+    id: string,
+    createdAt: number,
+    now: number = Date.now(),
+  ): Promise<void> {
+    const k = this.accountKey(account);
+    await execOrThrow(
+      this.redis
+        .multi()
+        .zadd(k, createdAt, id)
+        .zremrangebyscore(k, '-inf', `(${now - this.retentionMs}`)
+        .pexpire(k, this.retentionMs)
+        .exec(),
+    );
+  }
+
+  /** An account's message ids by creation time (newest first by default). */
+  async listByAccount(account: string, opts: ListOptions = {}): Promise<string[]> {
+    const min = opts.from === undefined ? '-inf' : String(opts.from);
+    const max = opts.to === undefined ? '+inf' : String(opts.to);
+    const limit = Math.max(1, Math.min(1000, opts.limit ?? 100));
+    const offset = Math.max(0, opts.offset ?? 0);
+    const k = this.accountKey(account);
+    return opts.newestFirst === false
+      ? await this.redis.zrangebyscore(k, min, max, 'LIMIT', offset, limit)
+      : await this.redis.zrevrangebyscore(k, max, min, 'LIMIT', offset, limit);
+  }
+}
+
+function entryPrefix(now: number, hop: Hop, info: StampInfo): string {
+  const { state: _s, outcome: _o, at: _a, hop: _h, ...rest } = info as StampInfo & Partial<HistoryEntry>;
+  return JSON.stringify({ at: now, hop, ...rest }).slice(0, -1);
+}
+
+/** MULTI results with the first command error thrown. */
+async function execOrThrow(p: Promise<Array<[Error | null, unknown]> | null>): Promise<unknown[]> {
+  const res = await p;
+  if (res === null) throw new Errors.HUB_ERR_STORE_UNAVAILABLE('transaction aborted');
+  return res.map(([err, v]) => {
+    if (err !== null) throw err;
+    return v;
+  });
+}
