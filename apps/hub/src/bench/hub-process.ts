@@ -1,0 +1,53 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const MAIN = new URL('../main.ts', import.meta.url).pathname;
+
+/** A Hub child process (`hub start <apps>`) with a generated config, for benchmarks. */
+export interface HubChild {
+  readonly child: ChildProcess;
+  readonly pid: number;
+  stop(): Promise<void>;
+}
+
+export async function startHubChild(config: string, apps: string[], env: Record<string, string> = {}): Promise<HubChild> {
+  const dir = mkdtempSync(join(tmpdir(), 'hub-bench-'));
+  const file = join(dir, 'hub.yaml');
+  writeFileSync(file, config);
+  const child = spawn(process.execPath, ['--conditions=@hub/source', '--import', 'tsx', MAIN, 'start', ...apps, '--config', file], {
+    env: { ...process.env, HUB_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  await new Promise<void>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`hub did not start in 60 s:\n${out}`)), 60_000);
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('Hub is running')) {
+        clearTimeout(t);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(t);
+      reject(new Error(`hub exited with ${code}:\n${out}`));
+    });
+  });
+  return {
+    child,
+    pid: child.pid ?? 0,
+    async stop() {
+      if (child.exitCode !== null) return;
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(() => child.kill('SIGKILL'), 15_000);
+        child.once('exit', () => {
+          clearTimeout(t);
+          resolve();
+        });
+        child.kill('SIGTERM');
+      });
+    },
+  };
+}
