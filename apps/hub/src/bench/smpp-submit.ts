@@ -80,7 +80,7 @@ limits: { routeQueueHighWater: 10000000 }
 routes:
   - { id: default, table: mt, order: 0, action: { type: connector, connector: parked } }
 `,
-    ['router', 'smpp'],
+    (process.env.BENCH_APPS ?? 'router,smpp').split(','),
   );
   try {
     const r = await drive(port, 'bench', 'bench', o);

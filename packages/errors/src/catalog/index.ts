@@ -1,6 +1,8 @@
 import { connectors } from './connectors.js';
 import { core } from './core.js';
 import { gateway } from './gateway.js';
+import { gatewayMm4 } from './gateway-mm4.js';
+import { gatewayMm7 } from './gateway-mm7.js';
 import { mm4 } from './mm4.js';
 import { mm7 } from './mm7.js';
 import { routing } from './routing.js';
@@ -16,6 +18,8 @@ export const Errors = {
   ...connectors,
   ...core,
   ...gateway,
+  ...gatewayMm4,
+  ...gatewayMm7,
   ...mm4,
   ...mm7,
   ...routing,
