@@ -16,7 +16,7 @@ export async function startHubChild(config: string, apps: string[], env: Record<
   const dir = mkdtempSync(join(tmpdir(), 'hub-bench-'));
   const file = join(dir, 'hub.yaml');
   writeFileSync(file, config);
-  const child = spawn(process.execPath, ['--conditions=@hub/source', '--import', 'tsx', MAIN, 'start', ...apps, '--config', file], {
+  const child = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), '--conditions=@hub/source', '--import', 'tsx', MAIN, 'start', ...apps, '--config', file], {
     env: { ...process.env, HUB_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
