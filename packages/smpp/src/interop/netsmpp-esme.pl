@@ -7,9 +7,10 @@
 #   conn 1 (3.4): bind_transceiver wrong password, then right; 4 x submit_sm; enquire_link;
 #                 prints {"step":"await_deliver"} and waits for Hub's deliver_sm + enquire_link (answers both);
 #                 unbind; expects the server to close.
-#   conn 2 (3.4): bind_transmitter; submit_sm; unbind.
+#   conn 2 (3.4): bind_transmitter; submit_sm; 5 pipelined submit_sm (async), then their responses; unbind.
 #   conn 3 (3.3): bind_transmitter interface_version 0x33 (bind_resp must carry no TLV); submit_sm; unbind.
 #   conn 4:       bind_transceiver with an unknown system_id.
+#   conn 5 (3.4): bind_receiver; prints {"step":"await_unbind"}, answers Hub's unbind, expects the close.
 use strict;
 use warnings;
 use Net::SMPP;
@@ -146,6 +147,18 @@ sub unbind_and_wait_close {
     die "no bind_resp\n" unless $ok;
     bind_resp_facts('bind_tx', $ok);
     submit($smpp, 'submit_tx', data_coding => 0x00, short_message => 'plain ASCII from a transmitter');
+    # Pipelining: five requests in flight before reading any response.
+    my @seqs = map {
+        my $n = $_;
+        $smpp->submit_sm(async => 1, destination_addr => '447700900002', short_message => "pipelined $n");
+    } 1 .. 5;
+    my %ids;
+    for (1 .. 5) {
+        my $resp = timed('pipelined', sub { $smpp->read_pdu() });
+        die "connection closed while reading pipelined responses\n" unless $resp;
+        $ids{$resp->seq} = { cmd => $resp->explain_cmd, status => $resp->status, message_id => $resp->message_id };
+    }
+    out(step => 'pipelined', sent_seqs => \@seqs, responses => \%ids);
     unbind_and_wait_close($smpp, 'unbind_tx');
 }
 
@@ -165,6 +178,22 @@ sub unbind_and_wait_close {
     my $bad = timed('bind_unknown_id', sub { $smpp->bind_transceiver(system_id => 'nobody') });
     die "no bind_resp\n" unless $bad;
     bind_resp_facts('bind_unknown_id', $bad);
+    close($smpp);
+}
+
+# ---- conn 5: receiver; Hub unbinds ----
+{
+    my $smpp = connect_smpp();
+    my $ok = timed('bind_rx', sub { $smpp->bind_receiver() });
+    die "no bind_resp\n" unless $ok;
+    bind_resp_facts('bind_rx', $ok);
+    out(step => 'await_unbind');
+    my $pdu = timed('await_unbind', sub { $smpp->read_pdu() });
+    die "connection closed while waiting for unbind\n" unless $pdu;
+    my $cmd = $pdu->explain_cmd;
+    $smpp->unbind_resp(seq => $pdu->seq) if $cmd eq 'unbind';
+    my $next = timed('hub_unbind-eof', sub { $smpp->read_pdu() });
+    out(step => 'hub_unbind', cmd => $cmd, seq => $pdu->seq, closed => defined($next) ? JSON::PP::false : JSON::PP::true);
     close($smpp);
 }
 
