@@ -3,3 +3,4 @@ export type { ErrorSpec, HubErrorClass, HubErrorOptions, Recovery } from './hub-
 export { Errors } from './catalog/index.js';
 export type { ErrorCode } from './catalog/index.js';
 export { toHttpStatus, toMm7Status, toSmppStatus, toSmtpReply } from './wire.js';
+export { renderErrorsDoc } from './docs.js';
