@@ -12,9 +12,19 @@ export const APPS: ReadonlyArray<{ name: string; summary: string; load: () => Pr
     load: async () => (await import('@hub/router')).createRouterService,
   },
   {
+    name: 'connectors',
+    summary: 'carrier connectors (SMPP upstreams) and the status worker',
+    load: async () => (await import('@hub/connector-worker')).createConnectorWorkerService,
+  },
+  {
     name: 'smpp',
     summary: 'SMPP 3.4/5.0 server for ESMEs: submits in; MO and receipts out',
     load: async () => (await import('@hub/gateway-smpp')).createSmppGatewayService,
+  },
+  {
+    name: 'mm4',
+    summary: 'MM4 (MMS over SMTP) interconnect with peer MMSCs: forward.REQ in, .RES and reports out',
+    load: async () => (await import('@hub/gateway-mm4')).createMm4GatewayService,
   },
 ];
 

@@ -1,3 +1,5 @@
+import { api } from './api.js';
+import { connectorWorker } from './connector-worker.js';
 import { connectors } from './connectors.js';
 import { core } from './core.js';
 import { gateway } from './gateway.js';
@@ -6,6 +8,7 @@ import { gatewayMm7 } from './gateway-mm7.js';
 import { mm4 } from './mm4.js';
 import { mm7 } from './mm7.js';
 import { routing } from './routing.js';
+import { send } from './send.js';
 import { smpp } from './smpp.js';
 import { smppSession } from './smpp-session.js';
 import { store } from './store.js';
@@ -15,6 +18,8 @@ import { store } from './store.js';
  * and spreads it here; codes are unique across areas (checked by `catalog.test.ts`).
  */
 export const Errors = {
+  ...api,
+  ...connectorWorker,
   ...connectors,
   ...core,
   ...gateway,
@@ -23,6 +28,7 @@ export const Errors = {
   ...mm4,
   ...mm7,
   ...routing,
+  ...send,
   ...smpp,
   ...smppSession,
   ...store,
