@@ -3,12 +3,14 @@ import { MESSAGE_SCHEMA_VERSION } from './schema.js';
 import { isFinal, type MessageState } from './status.js';
 
 /**
- * Whether the sender of `msg` is owed a report now that it reached `state`: `final` wants every final
+ * Whether the sender of `msg` (a client account) is owed a report now that it reached `state`: `final` wants every final
  * state, `failure` every final state but delivered, `success` only delivered; intermediate reports
  * (submitted/en route) only when asked for.
  */
 export function reportOwed(msg: HubMessage, state: MessageState): boolean {
-  if (msg.class !== 'message' || msg.direction !== 'mt') return false;
+  // Owed to client accounts only (ESMEs, VASPs, MM4 peers) — including an MM4 peer's forwarded MM, which
+  // travels as `mo` toward our side; a carrier's MO (no origin account) is owed nothing.
+  if (msg.class !== 'message' || msg.origin.account === undefined) return false;
   if (!isFinal(state)) return msg.options.intermediate === true && state === 'submitted';
   switch (msg.options.receipt) {
     case 'final':
