@@ -1,5 +1,6 @@
-import type { Account, HubConfig } from '@hub/config';
+import { randomUUID } from 'node:crypto';
 import { type Bus, type BusWorker, Queues } from '@hub/bus';
+import type { Account, HubConfig } from '@hub/config';
 import { Errors, isHubError, toSmppStatus } from '@hub/errors';
 import {
   type Address,
@@ -8,20 +9,27 @@ import {
   type HubMessage,
   type IdGenerator,
   isFinal,
+  type Options,
+  type Origin,
   parseId,
   toSmppMessageState,
   toSmppStat,
 } from '@hub/message';
 import {
+  buildUdh,
+  concatElement,
   formatReceipt,
+  parseUdh,
   type RequestDecision,
   type ServerSession,
   type SmppPdu,
   SmppServer,
   type SmppSession,
   SmppStatus,
+  type UdhElement,
 } from '@hub/smpp';
-import { AccountDirectory } from './accounts.js';
+import type { AccountDirectory } from './accounts.js';
+import type { BindRegistry } from './binds.js';
 import { address, decodeSubmit, type InboundSubmit, segmentsOf, textOf } from './inbound.js';
 import type { ConcatStore, GatewayStore } from './ports.js';
 import { TokenBucket } from './throttle.js';
@@ -48,12 +56,54 @@ export interface SmppGatewayOptions {
   readonly routeQueueHighWater: number;
   /** PEM contents for the TLS listener, when configured. */
   readonly tls?: { key: string | Buffer; cert: string | Buffer };
+  /**
+   * Account throughput shared by every instance (`@hub/store` RateLimiter fits). Without it each process
+   * enforces the account's full rate with a local token bucket.
+   */
+  readonly rateLimiter?: AccountRateLimiter;
+  /** maxBinds across instances (see RedisBindRegistry). Without it the limit is per process. */
+  readonly binds?: BindRegistry;
+  /** Incomplete concatenations idle this long are forwarded part by part (default 300000 = 5 min). */
+  readonly concatStaleMs?: number;
+  /** How often to look for them (default 60000; 0 disables the timer, see {@link SmppGateway.sweepStaleConcat}). */
+  readonly concatSweepIntervalMs?: number;
+}
+
+/** What the first part of a concatenated message leaves in the concat store, to forward parts alone. */
+interface ConcatMeta {
+  readonly origin: Origin;
+  readonly from: Address;
+  readonly to: readonly Address[];
+  readonly dataCoding: number;
+  readonly options: Options;
+  readonly tlvs: Record<string, string>;
+  readonly otherUdh?: string;
+  readonly referenceBits: 8 | 16;
+  readonly reference: number;
+  readonly total: number;
+}
+
+/** The rate-limit surface the gateway uses (`@hub/store` RateLimiter). */
+export interface AccountRateLimiter {
+  take(
+    key: string,
+    limits: { messagesPerSecond?: number; segmentsPerSecond?: number },
+    cost: { messages?: number; segments?: number },
+  ): Promise<{ readonly allowed: true } | { readonly allowed: false; readonly retryAfterMs: number }>;
+}
+
+/** What a bound session carries: its account (as at bind time) and its slot in the bind registry. */
+interface BindContext {
+  readonly account: Account;
+  readonly token: string;
 }
 
 interface AccountRuntime {
   messages: TokenBucket;
   segments: TokenBucket;
   binds: number;
+  /** Bind-registry tokens of this instance's live binds. */
+  tokens: Set<string>;
   receivers: ServerSession[];
   next: number;
   worker: BusWorker | undefined;
@@ -71,6 +121,8 @@ export class SmppGateway {
   readonly #accounts = new Map<string, AccountRuntime>();
   #depth = { value: 0, at: 0 };
   #closing = false;
+  #refresh: NodeJS.Timeout | undefined;
+  #sweep: NodeJS.Timeout | undefined;
 
   constructor(options: SmppGatewayOptions) {
     this.#o = options;
@@ -88,9 +140,36 @@ export class SmppGateway {
     this.server.on('bound', (s) => this.#onBound(s));
     this.server.on('closed', (s, reason) => this.#onClosed(s, reason));
     this.server.on('protocolError', (s, info) =>
-      options.log.warn({ session: s.id, systemId: s.systemId, kind: info.kind, command: info.command, status: info.status }, 'smpp protocol error'),
+      options.log.warn(
+        { session: s.id, systemId: s.systemId, kind: info.kind, command: info.command, status: info.status },
+        'smpp protocol error',
+      ),
     );
     this.server.on('listenerError', (err) => options.log.warn({ err }, 'smpp listener error'));
+    const sweepEvery = options.concatSweepIntervalMs ?? 60_000;
+    if (sweepEvery > 0 && options.concat.takeStale !== undefined) {
+      this.#sweep = setInterval(() => {
+        this.sweepStaleConcat().catch((err: unknown) => options.log.warn({ err }, 'concat sweep failed'));
+      }, sweepEvery);
+      this.#sweep.unref();
+    }
+    const reg = options.binds;
+    if (reg !== undefined) {
+      const ttl = (reg as { ttlMs?: number }).ttlMs ?? 60_000;
+      this.#refresh = setInterval(
+        () => {
+          const entries = [...this.#accounts].flatMap(([account, rt]) =>
+            [...rt.tokens].map((token) => ({ account, token })),
+          );
+          if (entries.length > 0)
+            reg
+              .refresh(entries)
+              .catch((err: unknown) => options.log.warn({ err }, 'bind registry refresh failed'));
+        },
+        Math.max(1000, Math.floor(ttl / 3)),
+      );
+      this.#refresh.unref();
+    }
   }
 
   /** Starts the plain (and TLS, when configured) listeners; returns the bound addresses. */
@@ -109,6 +188,8 @@ export class SmppGateway {
   /** Stops accepting, unbinds sessions politely, stops outbox workers (in-flight deliveries finish). */
   async close(): Promise<void> {
     this.#closing = true;
+    if (this.#refresh !== undefined) clearInterval(this.#refresh);
+    if (this.#sweep !== undefined) clearInterval(this.#sweep);
     await this.server.close();
     await Promise.all([...this.#accounts.values()].map((a) => a.worker?.close()));
   }
@@ -120,6 +201,7 @@ export class SmppGateway {
         messages: new TokenBucket(account.throughput.messagesPerSecond),
         segments: new TokenBucket(account.throughput.segmentsPerSecond),
         binds: 0,
+        tokens: new Set(),
         receivers: [],
         next: 0,
         worker: undefined,
@@ -135,25 +217,45 @@ export class SmppGateway {
     if (this.#closing) return { ok: false as const, status: SmppStatus.ESME_RBINDFAIL };
     const account = this.#o.accounts.bySystemId(req.systemId);
     const smpp = account?.smpp;
-    if (account === undefined || smpp === undefined) return { ok: false as const, status: SmppStatus.ESME_RINVSYSID };
-    if (!(await this.#o.verifyPassword(req.password, smpp.passwordHash))) {
-      return { ok: false as const, status: SmppStatus.ESME_RINVPASWD };
-    }
+    if (account === undefined || smpp === undefined)
+      return { ok: false as const, status: SmppStatus.ESME_RINVSYSID };
+    // Policy before the password: a foreign IP or a disabled account costs no scrypt and learns nothing.
     if (!account.enabled || !this.#o.accounts.ipAllowed(account, req.remoteAddress)) {
       return { ok: false as const, status: SmppStatus.ESME_RBINDFAIL };
+    }
+    if (!(await this.#o.verifyPassword(req.password, smpp.passwordHash))) {
+      return { ok: false as const, status: SmppStatus.ESME_RINVPASWD };
     }
     if (smpp.systemType !== undefined && smpp.systemType !== req.systemType) {
       return { ok: false as const, status: SmppStatus.ESME_RINVSYSTYP };
     }
     const rt = this.#runtime(account);
-    if (rt.binds >= smpp.maxBinds) return { ok: false as const, status: SmppStatus.ESME_RBINDFAIL };
+    const token = `${this.#o.instance}:${randomUUID()}`;
+    if (this.#o.binds !== undefined) {
+      if (!(await this.#o.binds.acquire(account.id, token, smpp.maxBinds))) {
+        return { ok: false as const, status: SmppStatus.ESME_RBINDFAIL };
+      }
+    } else if (rt.binds >= smpp.maxBinds) {
+      return { ok: false as const, status: SmppStatus.ESME_RBINDFAIL };
+    }
     rt.binds += 1; // counted at decision time so parallel binds cannot overshoot
-    return { ok: true as const, context: account };
+    rt.tokens.add(token);
+    const context: BindContext = { account, token };
+    return { ok: true as const, context };
+  }
+
+  /** The session's account as currently configured (accounts reload without a restart). */
+  #accountOf(s: ServerSession): Account {
+    const ctx = s.context as BindContext;
+    return this.#o.accounts.byId(ctx.account.id) ?? ctx.account;
   }
 
   #onBound(s: ServerSession): void {
-    const account = s.context as Account;
-    this.#o.log.info({ session: s.id, account: account.id, bindType: s.bindType, version: s.interfaceVersion }, 'smpp bound');
+    const account = this.#accountOf(s);
+    this.#o.log.info(
+      { session: s.id, account: account.id, bindType: s.bindType, version: s.interfaceVersion },
+      'smpp bound',
+    );
     if (s.bindType === 'rx' || s.bindType === 'trx') {
       const rt = this.#runtime(account);
       rt.receivers.push(s);
@@ -165,10 +267,13 @@ export class SmppGateway {
   }
 
   #onClosed(s: ServerSession, reason: string): void {
-    const account = s.context as Account | undefined;
-    if (account === undefined) return;
+    const ctx = s.context as BindContext | undefined;
+    if (ctx === undefined) return;
+    const account = ctx.account;
     const rt = this.#runtime(account);
     rt.binds = Math.max(0, rt.binds - 1);
+    rt.tokens.delete(ctx.token);
+    this.#o.binds?.release(account.id, ctx.token).catch(() => undefined); // lapses by itself otherwise
     rt.receivers = rt.receivers.filter((x) => x !== s);
     this.#o.log.info({ session: s.id, account: account.id, reason }, 'smpp session closed');
     if (rt.receivers.length === 0 && rt.worker !== undefined) {
@@ -181,35 +286,54 @@ export class SmppGateway {
   // ---- requests from ESMEs -------------------------------------------------------------------------
 
   async #onRequest(session: ServerSession, pdu: SmppPdu): Promise<RequestDecision> {
-    const account = session.context as Account;
-    switch (pdu.command) {
-      case 'submit_sm':
-      case 'data_sm':
-        return await this.#submit(session, account, pdu);
-      case 'submit_multi':
-        return await this.#submitMulti(session, account, pdu);
-      case 'query_sm':
-        return await this.#query(account, pdu, session);
-      case 'cancel_sm':
-        return await this.#cancel(account, pdu);
-      case 'replace_sm':
-        return await this.#replace(account, pdu);
-      default:
-        throw new Errors.HUB_ERR_GATEWAY_UNSUPPORTED(pdu.command);
+    const account = this.#accountOf(session);
+    try {
+      switch (pdu.command) {
+        case 'submit_sm':
+        case 'data_sm':
+          return await this.#submit(session, account, pdu);
+        case 'submit_multi':
+          return await this.#submitMulti(session, account, pdu);
+        case 'query_sm':
+          return await this.#query(account, pdu, session);
+        case 'cancel_sm':
+          return await this.#cancel(account, pdu);
+        case 'replace_sm':
+          return await this.#replace(account, pdu);
+        default:
+          throw new Errors.HUB_ERR_GATEWAY_UNSUPPORTED(pdu.command);
+      }
+    } catch (err) {
+      // 5.0 ESMEs get congestion_state in error responses too: most useful exactly when Hub refuses.
+      if (session.interfaceVersion < 0x50 || !isHubError(err)) throw err;
+      this.#o.log.info(
+        { session: session.id, account: account.id, command: pdu.command, code: err.code },
+        'smpp request refused',
+      );
+      return { status: toSmppStatus(err), congestionState: this.#congestion() ?? 0 };
     }
   }
 
   async #admit(account: Account, segments: number): Promise<void> {
-    const rt = this.#runtime(account);
-    if (!rt.messages.take(1) || !rt.segments.take(segments)) {
-      throw new Errors.HUB_ERR_THROTTLED(`account ${account.id}`);
+    const limits = account.throughput;
+    if (this.#o.rateLimiter !== undefined) {
+      const d = await this.#o.rateLimiter.take(`acct:${account.id}`, limits, { messages: 1, segments });
+      if (!d.allowed)
+        throw new Errors.HUB_ERR_THROTTLED(`account ${account.id}`, {
+          details: { retryAfterMs: d.retryAfterMs },
+        });
+    } else {
+      const rt = this.#runtime(account);
+      if (!rt.messages.take(1) || !rt.segments.take(segments))
+        throw new Errors.HUB_ERR_THROTTLED(`account ${account.id}`);
     }
     // The route queue depth is sampled at most every 250 ms: cheap, and enough to stop a flood.
     const now = Date.now();
     if (now - this.#depth.at > 250) {
       this.#depth = { value: await this.#o.bus.depth(Queues.route), at: now };
     }
-    if (this.#depth.value > this.#o.routeQueueHighWater) throw new Errors.HUB_ERR_QUEUE_FULL('route queue above its high-water mark');
+    if (this.#depth.value > this.#o.routeQueueHighWater)
+      throw new Errors.HUB_ERR_QUEUE_FULL('route queue above its high-water mark');
   }
 
   #congestion(): number | undefined {
@@ -230,38 +354,79 @@ export class SmppGateway {
 
   /** Stores and enqueues one logical message (or one part of it); returns the id to answer with. */
   async #accept(session: ServerSession, account: Account, inbound: InboundSubmit): Promise<string> {
-    let body = inbound.body;
-    let segments = 1;
-    const newId = this.#o.ids.next();
-    let id = newId;
-    if (inbound.concat !== undefined) {
-      await this.#admit(account, 1);
-      const c = inbound.concat;
-      const key = `${account.id}:${inbound.from.value}:${inbound.to[0]?.value}:${c.referenceBits}:${c.reference}:${c.total}`;
-      const r = await this.#o.concat.addPart(key, c.seq, c.total, inbound.body, newId);
-      id = r.id;
-      if (r.parts === undefined) return id; // more parts to come: this one is safely in Redis
-      body = Buffer.concat(r.parts);
-      segments = c.total;
-    } else {
-      segments = segmentsOf(body, inbound.dataCoding, account);
-      await this.#admit(account, segments);
+    const origin: Origin = {
+      protocol: 'smpp',
+      account: account.id,
+      instance: this.#o.instance,
+      session: session.id,
+      systemId: session.systemId ?? account.smpp?.systemId,
+      interfaceVersion: session.interfaceVersion,
+      remoteAddress: session.remoteAddress,
+    };
+    if (inbound.options.expireAt !== undefined && inbound.options.expireAt <= Date.now()) {
+      throw new Errors.HUB_ERR_SMPP_INVALID_EXPIRY(String(inbound.options.expireAt), 'already expired');
     }
-    const text = textOf(body, inbound.dataCoding, account);
+    const newId = this.#o.ids.next();
+    if (inbound.concat === undefined) {
+      const segments = segmentsOf(inbound.body, inbound.dataCoding, account);
+      await this.#admit(account, segments);
+      await this.#store(account, newId, origin, inbound, inbound.body, segments, inbound.otherUdh);
+      return newId;
+    }
+    // Each part counts as one message and one segment when it arrives.
+    await this.#admit(account, 1);
+    const c = inbound.concat;
+    const key = `${account.id}:${inbound.from.value}:${inbound.to[0]?.value}:${c.referenceBits}:${c.reference}:${c.total}`;
+    const meta: ConcatMeta = {
+      origin,
+      from: inbound.from,
+      to: inbound.to,
+      dataCoding: inbound.dataCoding,
+      options: inbound.options,
+      tlvs: inbound.tlvs,
+      ...(inbound.otherUdh === undefined ? {} : { otherUdh: inbound.otherUdh.toString('base64') }),
+      referenceBits: c.referenceBits,
+      reference: c.reference,
+      total: c.total,
+    };
+    const r = await this.#o.concat.addPart(key, c.seq, c.total, inbound.body, newId, JSON.stringify(meta));
+    if (r.parts === undefined) return r.id; // more parts to come: this one is safely in Redis
+    try {
+      await this.#store(account, r.id, origin, inbound, Buffer.concat(r.parts), c.total, inbound.otherUdh);
+    } catch (err) {
+      // The parts stay in Redis: the ESME's retry of this part completes the set (or the sweeper forwards it).
+      await this.#o.concat.release(key).catch(() => undefined);
+      throw err;
+    }
+    await this.#o.concat
+      .complete(key)
+      .catch((err: unknown) => this.#o.log.warn({ err, key }, 'concat cleanup failed'));
+    return r.id;
+  }
+
+  /** Writes the record and the route job; resolves only once Redis confirmed both. */
+  async #store(
+    account: Account,
+    id: string,
+    origin: Origin,
+    inbound: Pick<InboundSubmit, 'from' | 'to' | 'dataCoding' | 'options' | 'tlvs'>,
+    body: Buffer,
+    segments: number,
+    udh: Buffer | undefined,
+  ): Promise<HubMessage> {
+    let text: string | undefined;
+    try {
+      text = textOf(body, inbound.dataCoding, account);
+    } catch {
+      // Only reassembled or swept parts get here undecoded: keep the bytes rather than lose an accepted part.
+      text = undefined;
+    }
     const msg = createMessage(
       {
         id,
         direction: 'mt',
         kind: 'sms',
-        origin: {
-          protocol: 'smpp',
-          account: account.id,
-          instance: this.#o.instance,
-          session: session.id,
-          systemId: session.systemId ?? account.smpp?.systemId,
-          interfaceVersion: session.interfaceVersion,
-          remoteAddress: session.remoteAddress,
-        },
+        origin,
         from: inbound.from,
         to: [...inbound.to],
         content: {
@@ -269,7 +434,7 @@ export class SmppGateway {
           dataCoding: inbound.dataCoding,
           ...(text === undefined ? {} : { text }),
           bytes: body.toString('base64'),
-          ...(inbound.otherUdh === undefined ? {} : { udh: inbound.otherUdh.toString('base64') }),
+          ...(udh === undefined ? {} : { udh: udh.toString('base64') }),
           segments,
         },
         options: inbound.options,
@@ -278,12 +443,77 @@ export class SmppGateway {
       Date.now(),
       this.#o.instance,
     );
-    if (msg.options.expireAt !== undefined && msg.options.expireAt <= msg.createdAt) {
-      throw new Errors.HUB_ERR_SMPP_INVALID_EXPIRY(String(msg.options.expireAt), 'already expired');
-    }
     // Ack only after Redis has both the record and the job.
     await Promise.all([this.#o.store.put(msg), this.#o.bus.enqueue(Queues.route, msg)]);
-    return id;
+    return msg;
+  }
+
+  /**
+   * Forwards concatenated messages whose parts stopped arriving `staleMs` ago (default: the configured
+   * sweep age): each received part becomes a message of its own with its concatenation UDH, so the handset
+   * can still join what arrives. The first part keeps the logical id (the one the ESME holds, so its
+   * receipt matches); the others get new ids and no receipt. Returns how many sets were forwarded.
+   * A part that cannot be stored is logged and lost only if Redis fails mid-way (it was already removed).
+   */
+  async sweepStaleConcat(staleMs = this.#o.concatStaleMs ?? 300_000): Promise<number> {
+    const take = this.#o.concat.takeStale?.bind(this.#o.concat);
+    if (take === undefined) return 0;
+    const sets = await take(staleMs);
+    for (const set of sets) {
+      let meta: ConcatMeta;
+      try {
+        meta = JSON.parse(set.meta) as ConcatMeta;
+      } catch {
+        this.#o.log.error(
+          { key: set.key, id: set.id },
+          'stale concatenation without metadata: parts dropped',
+        );
+        continue;
+      }
+      const account =
+        (meta.origin.account === undefined ? undefined : this.#o.accounts.byId(meta.origin.account)) ??
+        undefined;
+      const seqs = [...set.parts.keys()].sort((a, b) => a - b);
+      let first = true;
+      for (const seq of seqs) {
+        const other =
+          meta.otherUdh === undefined
+            ? []
+            : (parseUdh(Buffer.from(meta.otherUdh, 'base64')).elements as UdhElement[]);
+        const udh = buildUdh([
+          concatElement({
+            reference: meta.reference,
+            total: meta.total,
+            seq,
+            referenceBits: meta.referenceBits,
+          }),
+          ...other,
+        ]);
+        const id = first ? set.id : this.#o.ids.next();
+        const options: Options = first
+          ? meta.options
+          : { ...meta.options, receipt: 'none', intermediate: false };
+        first = false;
+        try {
+          await this.#store(
+            account ?? ({ smpp: undefined } as unknown as Account),
+            id,
+            meta.origin,
+            { from: meta.from, to: meta.to, dataCoding: meta.dataCoding, options, tlvs: meta.tlvs },
+            set.parts.get(seq) as Buffer,
+            1,
+            udh,
+          );
+        } catch (err) {
+          this.#o.log.error({ err, key: set.key, id, seq }, 'forwarding a stale concatenation part failed');
+        }
+      }
+      this.#o.log.warn(
+        { key: set.key, id: set.id, received: seqs, total: meta.total },
+        'incomplete concatenated message forwarded as parts',
+      );
+    }
+    return sets.length;
   }
 
   async #submitMulti(session: ServerSession, account: Account, pdu: SmppPdu): Promise<RequestDecision> {
@@ -299,13 +529,23 @@ export class SmppGateway {
       const npi = Number(d.dest_addr_npi ?? 0);
       if (d.dl_name !== undefined) {
         // Distribution lists are an SMSC-side feature Hub does not keep.
-        unsuccess.push({ dest_addr_ton: ton, dest_addr_npi: npi, destination_addr: raw, error_status_code: SmppStatus.ESME_RINVDSTADR });
+        unsuccess.push({
+          dest_addr_ton: ton,
+          dest_addr_npi: npi,
+          destination_addr: raw,
+          error_status_code: SmppStatus.ESME_RINVDSTADR,
+        });
         continue;
       }
       try {
         good.push(address(raw, ton, npi, 'destination'));
       } catch (err) {
-        unsuccess.push({ dest_addr_ton: ton, dest_addr_npi: npi, destination_addr: raw, error_status_code: toSmppStatus(err) });
+        unsuccess.push({
+          dest_addr_ton: ton,
+          dest_addr_npi: npi,
+          destination_addr: raw,
+          error_status_code: toSmppStatus(err),
+        });
       }
     }
     if (good.length === 0) {
@@ -321,7 +561,8 @@ export class SmppGateway {
     const id = parseId(String(rawId ?? ''), account.idBase);
     const msg = id === undefined ? undefined : await this.#o.store.get(id);
     // Another account's message is "unknown" to this one: no information leaks across accounts.
-    if (msg === undefined || msg.origin.account !== account.id) throw new Errors.HUB_ERR_NOT_FOUND('message', String(rawId));
+    if (msg === undefined || msg.origin.account !== account.id)
+      throw new Errors.HUB_ERR_NOT_FOUND('message', String(rawId));
     return msg;
   }
 
@@ -334,7 +575,7 @@ export class SmppGateway {
       fields: {
         message_id: formatId(msg.id, account.idBase),
         final_date: final ? smppAbsolute(new Date(msg.updatedAt)) : '',
-        message_state: toSmppMessageState(msg.state, { scheduled, v5: session.interfaceVersion >= 0x50 }),
+        message_state: queryState(msg.state, scheduled, session.interfaceVersion >= 0x50),
         error_code: 0,
       },
     };
@@ -348,13 +589,17 @@ export class SmppGateway {
       (await this.#o.bus.remove(Queues.route, msg.id)) ||
       (msg.route !== undefined && (await this.#o.bus.remove(Queues.connector(msg.route.connector), msg.id)));
     if (!removed) throw new Errors.HUB_ERR_CANCEL_FAILED(msg.id, 'already sent upstream');
-    await this.#o.store.transition(msg.id, 'deleted', 'cancel', { by: this.#o.instance, detail: 'cancel_sm' });
+    await this.#o.store.transition(msg.id, 'deleted', 'cancel', {
+      by: this.#o.instance,
+      detail: 'cancel_sm',
+    });
     return { status: 0 };
   }
 
   async #replace(account: Account, pdu: SmppPdu): Promise<RequestDecision> {
     const msg = await this.#owned(account, pdu.fields.message_id);
-    if (msg.state !== 'accepted' && msg.state !== 'routed') throw new Errors.HUB_ERR_REPLACE_FAILED(msg.id, `already ${msg.state}`);
+    if (msg.state !== 'accepted' && msg.state !== 'routed')
+      throw new Errors.HUB_ERR_REPLACE_FAILED(msg.id, `already ${msg.state}`);
     const removed =
       (await this.#o.bus.remove(Queues.route, msg.id)) ||
       (msg.route !== undefined && (await this.#o.bus.remove(Queues.connector(msg.route.connector), msg.id)));
@@ -393,7 +638,8 @@ export class SmppGateway {
         ...(inbound.options.expireAt === undefined ? {} : { expireAt: inbound.options.expireAt }),
       },
     };
-    await Promise.all([this.#o.store.put(replaced), this.#o.bus.enqueue(Queues.route, replaced, { jobId: `${msg.id}-r${Date.now()}` })]);
+    // Same job id as the original (removed above), so a later cancel_sm still finds it.
+    await Promise.all([this.#o.store.put(replaced), this.#o.bus.enqueue(Queues.route, replaced)]);
     return { status: 0 };
   }
 
@@ -410,19 +656,26 @@ export class SmppGateway {
   async #deliver(account: Account, msg: HubMessage): Promise<void> {
     const session = this.#pick(account);
     // No receiver here any more: pause and let the job go back; another instance (or a rebind) takes it.
-    if (session === undefined) throw new Errors.HUB_ERR_THROTTLED('no receiver bound', { details: { retryAfterMs: 1000 } });
+    if (session === undefined)
+      throw new Errors.HUB_ERR_THROTTLED('no receiver bound', { details: { retryAfterMs: 1000 } });
     const built = buildDeliver(msg, account);
-    const command = msg.class === 'report' && account.smpp?.receiptPdu === 'data_sm' ? 'data_sm' : 'deliver_sm';
+    const command =
+      msg.class === 'report' && account.smpp?.receiptPdu === 'data_sm' ? 'data_sm' : 'deliver_sm';
     const { fields, tlvs } = command === 'data_sm' ? asDataSm(built) : built;
     let resp: SmppPdu;
     try {
       resp = await session.request(command, fields, { tlvs });
     } catch (err) {
-      throw new Errors.HUB_ERR_INTERNAL(`deliver_sm to ${account.id} failed: ${(err as Error).message}`, { cause: err });
+      throw new Errors.HUB_ERR_INTERNAL(`deliver_sm to ${account.id} failed: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
     if (resp.status === SmppStatus.ESME_RX_P_APPN || resp.status === SmppStatus.ESME_RX_R_APPN) {
       // The ESME refuses it for good: record and do not retry.
-      this.#o.log.warn({ account: account.id, id: msg.id, status: resp.status }, 'ESME rejected delivery permanently');
+      this.#o.log.warn(
+        { account: account.id, id: msg.id, status: resp.status },
+        'ESME rejected delivery permanently',
+      );
       await this.#stampDelivered(msg, `rejected by ESME (0x${resp.status.toString(16)})`);
       return;
     }
@@ -434,14 +687,28 @@ export class SmppGateway {
     const target = msg.class === 'report' ? msg.report?.messageId : msg.id;
     if (target === undefined) return;
     try {
-      await this.#o.store.stamp(target, msg.class === 'report' ? 'receipt_delivered' : 'delivered_to_client', {
-        by: this.#o.instance,
-        ...(detail === undefined ? {} : { detail }),
-      });
+      await this.#o.store.stamp(
+        target,
+        msg.class === 'report' ? 'receipt_delivered' : 'delivered_to_client',
+        {
+          by: this.#o.instance,
+          ...(detail === undefined ? {} : { detail }),
+        },
+      );
     } catch (err) {
       if (!isHubError(err, 'HUB_ERR_NOT_FOUND')) throw err;
     }
   }
+}
+
+/**
+ * message_state for query_sm_resp. A message still waiting in Hub is ENROUTE (or SCHEDULED on 5.0): SMPP's
+ * ACCEPTED (6) means "read on the subscriber's behalf by customer service", which ESMEs do not expect for
+ * a queued message (the receipt mapping in @hub/message keeps ACCEPTD for its own reasons).
+ */
+function queryState(state: HubMessage['state'], scheduled: boolean, v5: boolean): number {
+  if (state === 'accepted' || state === 'routed') return scheduled && v5 ? 0 : 1;
+  return toSmppMessageState(state, { scheduled, v5 });
 }
 
 function smppAbsolute(d: Date): string {
@@ -469,7 +736,10 @@ const addrFields = (a: Address | undefined): { ton: number; npi: number; value: 
  * esm_class 0x04 and the receipted_message_id / message_state TLVs (dropped by the session for 3.3 ESMEs);
  * the id is the one the ESME got in its submit response.
  */
-export function buildDeliver(msg: HubMessage, account: Account): { fields: Record<string, unknown>; tlvs: Record<string, unknown> } {
+export function buildDeliver(
+  msg: HubMessage,
+  account: Account,
+): { fields: Record<string, unknown>; tlvs: Record<string, unknown> } {
   const src = addrFields(msg.from);
   const dst = addrFields(msg.to[0]);
   const base = {
@@ -509,7 +779,12 @@ export function buildDeliver(msg: HubMessage, account: Account): { fields: Recor
   }
   const long = bytes.length > 254;
   return {
-    fields: { ...base, esm_class: esmClass, data_coding: c.dataCoding, short_message: long ? Buffer.alloc(0) : bytes },
+    fields: {
+      ...base,
+      esm_class: esmClass,
+      data_coding: c.dataCoding,
+      short_message: long ? Buffer.alloc(0) : bytes,
+    },
     tlvs: long ? { message_payload: bytes } : {},
   };
 }

@@ -36,7 +36,8 @@ export interface PduView {
   readonly unknownTlvs: ReadonlyMap<number, Buffer>;
 }
 
-const str = (v: unknown): string => (typeof v === 'string' ? v : Buffer.isBuffer(v) ? v.toString('latin1') : '');
+const str = (v: unknown): string =>
+  typeof v === 'string' ? v : Buffer.isBuffer(v) ? v.toString('latin1') : '';
 const num = (v: unknown): number => (typeof v === 'number' ? v : 0);
 const buf = (v: unknown): Buffer | undefined => {
   if (Buffer.isBuffer(v)) return v;
@@ -61,7 +62,8 @@ const INTERPRETED_TLVS = new Set([
 /** Decodes a source or destination address, or throws the PDU's address status. */
 export function address(raw: string, ton: number, npi: number, which: 'source' | 'destination'): Address {
   const a = normalizeAddress(raw, { ton, npi });
-  if (a === undefined) {
+  // A handset cannot be reached at a name: destinations must be numbers (alphanumeric is for senders).
+  if (a === undefined || (which === 'destination' && (a.kind === 'alnum' || a.kind === 'email'))) {
     throw which === 'source'
       ? new Errors.HUB_ERR_GATEWAY_INVALID_SOURCE(JSON.stringify(raw))
       : new Errors.HUB_ERR_GATEWAY_INVALID_DESTINATION(JSON.stringify(raw));
@@ -75,11 +77,18 @@ export function address(raw: string, ton: number, npi: number, which: 'source' |
  * account may not use (RINVDCS), text that does not decode in its coding, both short_message and
  * message_payload (RINVTLVSTREAM... answered as RINVMSGLEN), bad times (RINVSCHED/RINVEXPIRY).
  */
-export function decodeSubmit(pdu: PduView, account: Account, now: Date, destinations?: readonly Address[]): InboundSubmit {
+export function decodeSubmit(
+  pdu: PduView,
+  account: Account,
+  now: Date,
+  destinations?: readonly Address[],
+): InboundSubmit {
   const f = pdu.fields;
   const smpp = account.smpp;
   const from = address(str(f.source_addr), num(f.source_addr_ton), num(f.source_addr_npi), 'source');
-  const to = destinations ?? [address(str(f.destination_addr), num(f.dest_addr_ton), num(f.dest_addr_npi), 'destination')];
+  const to = destinations ?? [
+    address(str(f.destination_addr), num(f.dest_addr_ton), num(f.dest_addr_npi), 'destination'),
+  ];
   const dataCoding = num(f.data_coding);
   if (smpp !== undefined && !smpp.allowedCodings.includes(dataCoding)) {
     throw new Errors.HUB_ERR_SMPP_INVALID_DCS(dataCoding, 'not allowed for this account');
@@ -87,7 +96,9 @@ export function decodeSubmit(pdu: PduView, account: Account, now: Date, destinat
   const shortMessage = buf(f.short_message) ?? Buffer.alloc(0);
   const payload = buf(pdu.tlvs.message_payload);
   if (payload !== undefined && shortMessage.length > 0) {
-    throw new Errors.HUB_ERR_SMPP_INVALID_MESSAGE_LENGTH('both short_message and message_payload are present');
+    throw new Errors.HUB_ERR_SMPP_INVALID_MESSAGE_LENGTH(
+      'both short_message and message_payload are present',
+    );
   }
   const esmClass = num(f.esm_class);
   const part = readReceivedPart(payload ?? shortMessage, esmClass, {
@@ -96,13 +107,17 @@ export function decodeSubmit(pdu: PduView, account: Account, now: Date, destinat
     sar_segment_seqnum: pdu.tlvs.sar_segment_seqnum as number | undefined,
   });
   // Text must decode in its coding now: an ESME learns of a bad message in the response, not later.
-  if (part.concat === undefined) decodeMessage(dataCoding, part.body, { defaultAlphabet: smpp?.defaultAlphabet ?? 'gsm' });
+  if (part.concat === undefined)
+    decodeMessage(dataCoding, part.body, { defaultAlphabet: smpp?.defaultAlphabet ?? 'gsm' });
   const otherElements = part.udh?.elements.filter((e) => e.iei !== 0x00 && e.iei !== 0x08) ?? [];
   const rd = parseRegisteredDelivery(num(f.registered_delivery));
   const scheduleAt = parseSmppTime(str(f.schedule_delivery_time), now, 'schedule');
   const expireAt = parseSmppTime(str(f.validity_period), now, 'expiry');
   if (scheduleAt !== undefined && expireAt !== undefined && expireAt <= scheduleAt) {
-    throw new Errors.HUB_ERR_SMPP_INVALID_EXPIRY(str(f.validity_period), 'expires before its scheduled delivery time');
+    throw new Errors.HUB_ERR_SMPP_INVALID_EXPIRY(
+      str(f.validity_period),
+      'expires before its scheduled delivery time',
+    );
   }
   const tlvs: Record<string, string> = {};
   for (const [tag, value] of pdu.unknownTlvs) tlvs[String(tag)] = value.toString('hex');
@@ -134,10 +149,12 @@ export function decodeSubmit(pdu: PduView, account: Account, now: Date, destinat
   };
 }
 
-/** Segments a logical message takes, as throttling and billing count them. */
+/** Segments a logical message takes, as throttling and billing count them (text counted as text). */
 export function segmentsOf(body: Uint8Array, dataCoding: number, account: Account): number {
+  const defaultAlphabet = account.smpp?.defaultAlphabet ?? 'gsm';
   try {
-    return Math.min(255, countSegments(body, dataCoding, { defaultAlphabet: account.smpp?.defaultAlphabet ?? 'gsm' }));
+    const d = decodeMessage(dataCoding, body, { defaultAlphabet });
+    return Math.min(255, countSegments(d.kind === 'text' ? d.text : body, dataCoding, { defaultAlphabet }));
   } catch {
     return Math.max(1, Math.ceil(body.length / 134));
   }

@@ -1,7 +1,8 @@
 export { AccountDirectory } from './accounts.js';
+export { type BindRegistry, RedisBindRegistry } from './binds.js';
 export { RedisConcatStore } from './concat.js';
+export type { AccountRateLimiter, GatewayLogger, SmppGatewayOptions } from './gateway.js';
 export { buildDeliver, SmppGateway } from './gateway.js';
-export type { GatewayLogger, SmppGatewayOptions } from './gateway.js';
 export { decodeSubmit } from './inbound.js';
 export type { ConcatStore, GatewayStore } from './ports.js';
-export { createSmppGatewayService } from './service.js';
+export { createSmppGatewayService, loadAccounts } from './service.js';

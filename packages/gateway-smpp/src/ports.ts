@@ -19,9 +19,37 @@ export interface GatewayStore {
 export interface ConcatStore {
   /**
    * Records one part and returns the logical message id all parts share (the first part's `newId`
-   * wins) and, when this part completed the set, every part's bytes in order.
+   * wins) and, when this part completed the set, every part's bytes in order. The completer then calls
+   * {@link ConcatStore.complete} or {@link ConcatStore.release}.
    */
-  addPart(key: string, seq: number, total: number, bytes: Buffer, newId: string): Promise<{ id: string; parts?: Buffer[] }>;
+  addPart(
+    key: string,
+    seq: number,
+    total: number,
+    bytes: Buffer,
+    newId: string,
+    meta?: string,
+  ): Promise<{ id: string; parts?: Buffer[] }>;
+  /** The completed message is safely stored: forget the set. */
+  complete(key: string): Promise<void>;
+  /** Storing the completed message failed: let a retried part complete the set again. */
+  release(key: string): Promise<void>;
+  /**
+   * Removes and returns sets whose last part is at least `staleMs` old (the sender gave up or a part was
+   * lost). Optional: without it incomplete sets are kept until the store expires them.
+   */
+  takeStale?(staleMs: number, limit?: number): Promise<StaleConcat[]>;
+}
+
+/** An incomplete concatenated message taken out of the {@link ConcatStore}. */
+export interface StaleConcat {
+  readonly key: string;
+  /** The logical id every part was answered with. */
+  readonly id: string;
+  /** What `addPart` was given as `meta` with the first part (JSON, gateway-defined). */
+  readonly meta: string;
+  /** Part bytes by sequence number (1-based). */
+  readonly parts: ReadonlyMap<number, Buffer>;
 }
 
 export type { Bus, QueueDef };

@@ -1,30 +1,70 @@
 import { readFileSync } from 'node:fs';
+import { Account } from '@hub/config';
 import type { Service, ServiceFactory } from '@hub/runtime';
-import { verifySecret } from '@hub/store';
+import { type ConfigStore, RateLimiter, verifySecret } from '@hub/store';
 import { AccountDirectory } from './accounts.js';
+import { RedisBindRegistry } from './binds.js';
 import { RedisConcatStore } from './concat.js';
 import { SmppGateway } from './gateway.js';
 
 /**
+ * The accounts in force: the configuration file's, overridden by id with those edited through the REST
+ * API (config store kind `accounts`). An invalid stored document is skipped and reported, never fatal.
+ */
+export async function loadAccounts(
+  fromConfig: readonly Account[],
+  store: Pick<ConfigStore, 'getAll'>,
+  onInvalid: (id: string, issue: string) => void,
+): Promise<Account[]> {
+  const byId = new Map(fromConfig.map((a) => [a.id, a]));
+  for (const d of await store.getAll('accounts')) {
+    const r = Account.safeParse(d.doc);
+    if (r.success) byId.set(r.data.id, r.data);
+    else onInvalid(d.id, r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  }
+  return [...byId.values()];
+}
+
+/**
  * `hub start smpp`: the SMPP gateway as a service. Accounts come from the configuration and from the
- * config store (REST edits), reloaded on every change without a restart.
+ * config store (REST edits), reloaded on every change (and after a change-feed reconnect) without a
+ * restart; bound sessions pick up the new settings on their next PDU. Throughput limits and maxBinds are
+ * enforced Redis-wide, so several instances share them.
  */
 export const createSmppGatewayService: ServiceFactory = async (ctx) => {
   const { config, core, log } = ctx;
   const l = config.listeners.smpp;
   const accounts = new AccountDirectory(config.accounts);
   const redis = core.connection.client('command');
+  const prefix = core.connection.prefix;
+  const reload = async (): Promise<void> => {
+    try {
+      accounts.replace(
+        await loadAccounts(config.accounts, core.configStore, (id, issue) =>
+          log.warn({ account: id, issue }, 'stored account is invalid: ignored'),
+        ),
+      );
+    } catch (err) {
+      log.warn({ err }, 'account reload failed: keeping the previous accounts');
+    }
+  };
+  await reload();
+  const unsubscribe = await core.configStore.subscribeChanges((change) => {
+    if (change.op === 'resync' || change.kind === 'accounts') void reload();
+  });
   const gateway = new SmppGateway({
     listener: l,
     accounts,
     store: core.messages,
     bus: core.bus,
-    concat: new RedisConcatStore(redis, core.connection.prefix),
+    concat: new RedisConcatStore(redis, prefix),
     ids: core.ids,
     verifyPassword: verifySecret,
     instance: ctx.instance,
     log,
     routeQueueHighWater: config.limits.routeQueueHighWater,
+    rateLimiter: new RateLimiter({ redis, prefix }),
+    binds: new RedisBindRegistry(redis, prefix),
     ...(l.tls === undefined ? {} : { tls: { key: readFileSync(l.tls.key), cert: readFileSync(l.tls.cert) } }),
   });
   const endpoints = l.enabled ? await gateway.listen() : [];
@@ -32,6 +72,7 @@ export const createSmppGatewayService: ServiceFactory = async (ctx) => {
     name: 'smpp',
     endpoints,
     async stop() {
+      await unsubscribe().catch(() => undefined);
       await gateway.close();
       await redis.quit().catch(() => undefined);
     },

@@ -11,14 +11,16 @@ export class TokenBucket {
     private readonly rate: number,
     now = Date.now(),
   ) {
-    this.#tokens = rate;
+    this.#tokens = Math.max(1, rate);
     this.#last = now;
   }
 
   /** Takes `n` tokens if available. A rate of 0 means unlimited. */
   take(n: number, now = Date.now()): boolean {
     if (this.rate <= 0) return true;
-    this.#tokens = Math.min(this.rate, this.#tokens + ((now - this.#last) / 1000) * this.rate);
+    // Burst of one second, but at least one message (a rate below 1/s must still let one through).
+    const burst = Math.max(1, this.rate);
+    this.#tokens = Math.min(burst, this.#tokens + ((now - this.#last) / 1000) * this.rate);
     this.#last = now;
     if (this.#tokens < n) return false;
     this.#tokens -= n;
