@@ -49,8 +49,8 @@ test('operator retry reopens failed messages only', () => {
 
 test('SMPP stat and message_state mapping both ways', () => {
   const expected = {
-    accepted: ['ACCEPTD', 6],
-    routed: ['ACCEPTD', 6],
+    accepted: ['ACCEPTD', 1],
+    routed: ['ACCEPTD', 1],
     submitted: ['ENROUTE', 1],
     delivered: ['DELIVRD', 2],
     undeliverable: ['UNDELIV', 5],

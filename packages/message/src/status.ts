@@ -109,9 +109,11 @@ export const SMPP_MESSAGE_STATE = {
   SKIPPED: 9,
 } as const;
 
+// SMPP's ACCEPTED (6) means "read on the subscriber's behalf by customer service", not "queued": a
+// message Hub holds or is routing is ENROUTE (SCHEDULED on 5.0 when it waits for its delivery time).
 const TO_MESSAGE_STATE: Readonly<Record<MessageState, number>> = {
-  accepted: 6,
-  routed: 6,
+  accepted: 1,
+  routed: 1,
   submitted: 1,
   delivered: 2,
   undeliverable: 5,
