@@ -26,6 +26,11 @@ export const APPS: ReadonlyArray<{ name: string; summary: string; load: () => Pr
     summary: 'MM4 (MMS over SMTP) interconnect with peer MMSCs: forward.REQ in, .RES and reports out',
     load: async () => (await import('@hub/gateway-mm4')).createMm4GatewayService,
   },
+  {
+    name: 'api',
+    summary: 'REST API for operators (routes, accounts, connectors, messages, stats), OpenAPI at /docs',
+    load: async () => (await import('@hub/api')).createApiService,
+  },
 ];
 
 export function appNames(): string[] {

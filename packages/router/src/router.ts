@@ -1,4 +1,4 @@
-import { type Bus, type BusWorker, Queues } from '@hub/bus';
+import { type Bus, type BusWorker, jobIdFor, Queues } from '@hub/bus';
 import {
   buildReport,
   type Hop,
@@ -55,7 +55,7 @@ export class Router {
   }
 
   start(): void {
-    this.#worker ??= this.#o.bus.worker(Queues.route, (msg) => this.route(msg), {
+    this.#worker ??= this.#o.bus.worker(Queues.route, (msg, job) => this.route(msg, job.id), {
       concurrency: this.#o.concurrency ?? 50,
       lockDurationMs: 15_000,
     });
@@ -66,8 +66,12 @@ export class Router {
     this.#worker = undefined;
   }
 
-  /** Routes one message (exposed for tests and dry runs). */
-  async route(msg: HubMessage): Promise<void> {
+  /**
+   * Routes one message (exposed for tests and dry runs). `jobId` is the route job's id: an operator retry
+   * arrives under a fresh one (`m-<id>-r<n>`) and the connector job reuses it, so a failed job kept from
+   * the first attempt cannot swallow the retry.
+   */
+  async route(msg: HubMessage, jobId?: string): Promise<void> {
     const now = Date.now();
     const by = this.#o.instance;
     if (msg.direction === 'mt' && msg.options.expireAt !== undefined && msg.options.expireAt <= now) {
@@ -79,7 +83,11 @@ export class Router {
       case 'connector': {
         const route = { routeId: d.routeId, connector: d.connector, ...(d.fallbacks.length > 0 ? { fallbacks: d.fallbacks } : {}) };
         await this.#o.store.transition(msg.id, 'routed', 'routed', { by, connector: d.connector, detail: `route ${d.routeId}` });
-        await this.#o.bus.enqueue(Queues.connector(d.connector), { ...msg, state: 'routed', route });
+        await this.#o.bus.enqueue(
+          Queues.connector(d.connector),
+          { ...msg, state: 'routed', route },
+          jobId === undefined || jobId === jobIdFor(msg.id) ? {} : { jobId },
+        );
         return;
       }
       case 'account':

@@ -41,7 +41,7 @@ export const send = {
   }),
   /** The text template names a `{field}` that is not a column of the file. */
   HUB_ERR_SEND_TEMPLATE_FIELD: createError('HUB_ERR_SEND_TEMPLATE_FIELD', {
-    message: "Template field {%s} is not a column of %s (columns: %s)",
+    message: 'Template field {%s} is not a column of %s (columns: %s)',
     smpp: 0x08,
     mm7: 2007,
     smtp: [554, '5.6.0'],
