@@ -22,6 +22,11 @@ export const APPS: ReadonlyArray<{ name: string; summary: string; load: () => Pr
     load: async () => (await import('@hub/gateway-smpp')).createSmppGatewayService,
   },
   {
+    name: 'mm7',
+    summary: 'MM7 (SOAP over HTTP) endpoint for VASPs; DeliverReq and reports delivered to them',
+    load: async () => (await import('@hub/gateway-mm7')).createMm7GatewayService,
+  },
+  {
     name: 'mm4',
     summary: 'MM4 (MMS over SMTP) interconnect with peer MMSCs: forward.REQ in, .RES and reports out',
     load: async () => (await import('@hub/gateway-mm4')).createMm4GatewayService,

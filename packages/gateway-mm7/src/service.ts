@@ -1,0 +1,73 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Service, ServiceFactory } from '@hub/runtime';
+import { FileContentStore, RedisContentStore, TieredContentStore, verifySecret } from '@hub/store';
+import { VaspDirectory } from './accounts.js';
+import { buildMm7App } from './app.js';
+import { Mm7Gateway } from './gateway.js';
+
+/**
+ * `hub start mm7`: the MM7 endpoint for VASPs plus outbox delivery to every account with an
+ * `mm7.deliveryUrl`. MMS parts go to Redis up to 64 KB and to `<dataDir>/content` above (the folder must be
+ * shared storage when several instances run). HTTPS when `listeners.mm7.tls` is set.
+ */
+export const createMm7GatewayService: ServiceFactory = async (ctx) => {
+  const { config, core, log } = ctx;
+  const l = config.listeners.mm7;
+  const accounts = new VaspDirectory(config.accounts);
+  const redis = core.connection.client('command');
+  const content = new TieredContentStore({
+    small: new RedisContentStore({
+      redis,
+      prefix: core.connection.prefix,
+      ttlMs: config.retention.messagesSeconds * 1000,
+    }),
+    large: new FileContentStore({ dir: resolve(config.dataDir, 'content') }),
+  });
+  const gateway = new Mm7Gateway({
+    accounts,
+    store: core.messages,
+    bus: core.bus,
+    content,
+    ids: core.ids,
+    verifyPassword: verifySecret,
+    instance: ctx.instance,
+    log,
+    routeQueueHighWater: config.limits.routeQueueHighWater,
+  });
+  const tls = l.tls;
+  const app = buildMm7App({
+    gateway,
+    path: l.path,
+    log,
+    ...(tls === undefined
+      ? {}
+      : {
+          https: {
+            key: readFileSync(tls.key),
+            cert: readFileSync(tls.cert),
+            ...(tls.ca === undefined ? {} : { ca: readFileSync(tls.ca) }),
+          },
+        }),
+  });
+  const endpoints: string[] = [];
+  if (l.enabled) {
+    await app.listen({ host: l.host, port: l.port });
+    const a = app.server.address();
+    const port = typeof a === 'object' && a !== null ? a.port : l.port;
+    endpoints.push(`${tls === undefined ? 'http' : 'https'}://${l.host}:${port}${l.path}`);
+  }
+  const served = gateway.startDelivery();
+  if (served.length > 0) endpoints.push(`delivering MO and reports to VASPs: ${served.join(', ')}`);
+  const service: Service = {
+    name: 'mm7',
+    endpoints,
+    async stop() {
+      // Refuse new requests first (4006), let in-flight ones and deliveries finish, then close.
+      await gateway.close();
+      await app.close();
+      await redis.quit().catch(() => undefined);
+    },
+  };
+  return service;
+};
