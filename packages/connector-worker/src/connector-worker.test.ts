@@ -1,0 +1,350 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { type Bus, createBus, createRedisConnection, Queues, type RedisConnection } from '@hub/bus';
+import { type Connector as ConnectorConfig, SmppConnector as SmppConnectorSchema } from '@hub/config';
+import type { Connector, ConnectorDeps, ConnectorState, SendResult } from '@hub/connectors';
+import { Errors } from '@hub/errors';
+import { createMessage, type HubMessage, IdGenerator, normalizeAddress } from '@hub/message';
+import { MessageStore } from '@hub/store';
+import { RedisServer, waitFor } from '@hub/testkit';
+import { ConnectorWorker, connectorStateKey } from './connector-worker.js';
+import { StatusWorker } from './status-worker.js';
+
+const ids = new IdGenerator(11);
+const silent = { info() {}, warn() {}, error() {} };
+
+class FakeConnector implements Connector {
+  readonly kind = 'smpp' as const;
+  up = true;
+  sends: HubMessage[] = [];
+  started = 0;
+  stopped = 0;
+  next = 0x100;
+  sendImpl: (msg: HubMessage) => Promise<SendResult> = async (msg) => {
+    const n = msg.content.type === 'sms' ? msg.content.segments : 1;
+    const upstreamIds = Array.from({ length: n }, () => String(this.next++));
+    return { upstreamIds, segments: n, acceptedAt: Date.now() };
+  };
+  constructor(
+    readonly id: string,
+    readonly deps: ConnectorDeps,
+  ) {}
+  async start(): Promise<void> {
+    this.started++;
+  }
+  async send(msg: HubMessage): Promise<SendResult> {
+    this.sends.push(msg);
+    return await this.sendImpl(msg);
+  }
+  state(): ConnectorState {
+    return {
+      id: this.id,
+      kind: 'smpp',
+      up: this.up,
+      sessions: { configured: 1, bound: this.up ? 1 : 0 },
+      inFlight: 0,
+      waiting: 0,
+      rate: { configured: 0, current: null },
+      since: 0,
+    };
+  }
+  async stop(): Promise<void> {
+    this.stopped++;
+  }
+}
+
+function cfg(id: string, over: Record<string, unknown> = {}): ConnectorConfig {
+  return SmppConnectorSchema.parse({ id, kind: 'smpp', host: '127.0.0.1', port: 1, systemId: 'x', ...over });
+}
+
+function mt(
+  over: {
+    receipt?: 'none' | 'final';
+    expireAt?: number;
+    fallbacks?: string[];
+    connector?: string;
+    segments?: number;
+  } = {},
+): HubMessage {
+  const m = createMessage({
+    id: ids.next(),
+    direction: 'mt',
+    kind: 'sms',
+    origin: { protocol: 'smpp', account: 'acme' },
+    from: normalizeAddress('HUB', { ton: 5 })!,
+    to: [normalizeAddress('+4915112345678')!],
+    content: {
+      type: 'sms',
+      dataCoding: 0,
+      text: 'hello',
+      bytes: Buffer.from('hello').toString('base64'),
+      segments: over.segments ?? 1,
+    },
+    options: {
+      receipt: over.receipt ?? 'final',
+      priority: 0,
+      ...(over.expireAt === undefined ? {} : { expireAt: over.expireAt }),
+    },
+  });
+  return {
+    ...m,
+    state: 'routed',
+    route: {
+      routeId: 'r1',
+      connector: over.connector ?? 'a',
+      ...(over.fallbacks === undefined ? {} : { fallbacks: over.fallbacks }),
+    },
+  };
+}
+
+const job = (attemptsMade = 0) => ({ id: 'j', attemptsMade, queue: 'q' });
+
+let redis: RedisServer;
+let conn: RedisConnection;
+let bus: Bus;
+let store: MessageStore;
+let client: ReturnType<RedisConnection['client']>;
+const fakes = new Map<string, FakeConnector>();
+let worker: ConnectorWorker;
+const published = new Map<string, string>();
+
+before(async () => {
+  redis = await RedisServer.start({ appendonly: false });
+  conn = createRedisConnection({ url: redis.url, prefix: 'cw' });
+  bus = createBus({ connection: conn });
+  client = conn.client();
+  store = new MessageStore({ redis: client, prefix: 'cw' });
+  worker = new ConnectorWorker({
+    bus,
+    store,
+    ids,
+    instance: 'test',
+    log: silent,
+    createConnector: (config, deps) => {
+      const f = new FakeConnector(config.id, deps);
+      fakes.set(config.id, f);
+      return f;
+    },
+    publishState: async (id, json) => {
+      published.set(id, json);
+    },
+  });
+  // Only connector "a" runs; "b" is a fallback whose queue we inspect.
+  await worker.setConnectors([
+    cfg('a', {
+      retries: { temporary: { attempts: 3, delayMs: 10 }, permanent: { attempts: 1, delayMs: 0 } },
+    }),
+  ]);
+});
+
+after(async () => {
+  await worker?.stop();
+  await bus?.close();
+  client?.disconnect();
+  await redis?.stop();
+});
+
+async function stored(m: HubMessage): Promise<HubMessage> {
+  await store.put(m);
+  return m;
+}
+
+test('a sent message is linked upstream, submitted, stamped; its receipt makes it delivered with one report', async () => {
+  const m = await stored(mt({ segments: 2 }));
+  await worker.process('a', m, job());
+  const rec = await store.get(m.id);
+  assert.equal(rec?.state, 'submitted');
+  assert.deepEqual(rec?.upstream?.connector, 'a');
+  const ack = rec?.history.find((h) => h.hop === 'upstream_ack');
+  assert.ok(ack?.upstreamId?.includes(','), 'both segment ids recorded');
+  assert.ok(rec?.history.some((h) => h.hop === 'submitted'));
+  const [u1, u2] = (ack?.upstreamId ?? '').split(',');
+  assert.equal(await store.findByUpstream('a', u1!), m.id);
+  assert.equal(await store.findByUpstream('a', u2!), m.id);
+
+  const reports: HubMessage[] = [];
+  const out = bus.worker(Queues.outbox('acme'), async (r) => {
+    reports.push(r);
+  });
+  const status = new StatusWorker({ bus, store, ids, instance: 'test', log: silent });
+  status.start();
+  try {
+    // Both segments' receipts through the connector's receive callback, as the SMPP connector calls it.
+    const fake = fakes.get('a')!;
+    for (const u of [u1!, u2!]) {
+      await fake.deps.onEvent!({
+        type: 'report',
+        report: { connector: 'a', upstreamId: u, state: 'delivered', receivedAt: Date.now(), raw: { id: u } },
+      });
+    }
+    await waitFor(async () => (await store.state(m.id)) === 'delivered', {
+      timeoutMs: 5_000,
+      what: 'delivered',
+    });
+    await waitFor(() => reports.length >= 1, { timeoutMs: 5_000, what: 'report' });
+    const rec2 = await store.get(m.id);
+    assert.equal(
+      rec2?.history.filter((h) => h.hop === 'receipt').length,
+      2,
+      'second receipt recorded as duplicate',
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(reports.length, 1, 'one report for two segment receipts');
+    assert.equal(reports[0]?.report?.messageId, m.id);
+    assert.equal(reports[0]?.report?.state, 'delivered');
+  } finally {
+    await status.stop();
+    await out.close();
+  }
+});
+
+test('a receipt that overtakes the upstream link is retried until the link exists', async () => {
+  const status = new StatusWorker({ bus, store, ids, instance: 'test', log: silent });
+  const m = await stored(mt({ receipt: 'none' }));
+  const ev = {
+    v: 1 as const,
+    kind: 'receipt' as const,
+    connector: 'a',
+    upstreamId: 'early-1',
+    state: 'delivered' as const,
+    at: Date.now(),
+  };
+  await assert.rejects(
+    status.handle(ev),
+    (e) => (e as { code?: string }).code === 'HUB_ERR_CONNECTOR_WORKER_UPSTREAM_UNKNOWN',
+  );
+  await store.linkUpstream('a', 'early-1', m.id);
+  await status.handle(ev);
+  assert.equal(await store.state(m.id), 'delivered', 'routed → delivered: the receipt may precede the ack');
+  await status.handle(ev); // repeated after the final state: tolerated, recorded as late
+  assert.equal((await store.get(m.id))?.history.at(-1)?.outcome, 'late');
+});
+
+test('an expired message is not sent and becomes expired with its report', async () => {
+  const m = await stored(mt({ expireAt: Date.now() - 1 }));
+  const before = fakes.get('a')!.sends.length;
+  await worker.process('a', m, job());
+  assert.equal(fakes.get('a')!.sends.length, before);
+  assert.equal(await store.state(m.id), 'expired');
+  assert.equal(await bus.depth(Queues.outbox('acme')), 1);
+  assert.equal(await bus.remove(Queues.outbox('acme'), '', { jobId: `r-${m.id}-expired` }), true);
+});
+
+test('cancelled (final) and already-submitted messages are skipped', async () => {
+  const m = await stored(mt());
+  await store.transition(m.id, 'deleted', 'cancel');
+  const before = fakes.get('a')!.sends.length;
+  await worker.process('a', m, job());
+  const s = await stored(mt());
+  await store.transition(s.id, 'submitted', 'upstream_ack');
+  await worker.process('a', s, job());
+  assert.equal(fakes.get('a')!.sends.length, before);
+});
+
+test('permanent failure → rejected with the upstream status as err; temporary → retried, then undeliverable', async () => {
+  const fake = fakes.get('a')!;
+  const saved = fake.sendImpl;
+  try {
+    fake.sendImpl = async () => {
+      throw new Errors.HUB_ERR_CONNECTOR_REJECTED('a', 'ESME_RINVDSTADR', {
+        details: { upstreamStatus: 0x0b },
+      });
+    };
+    const p = await stored(mt());
+    await worker.process('a', p, job());
+    const rec = await store.get(p.id);
+    assert.equal(rec?.state, 'rejected');
+    assert.equal(rec?.history.at(-1)?.error, '011');
+    assert.equal(await bus.remove(Queues.outbox('acme'), '', { jobId: `r-${p.id}-rejected` }), true);
+
+    fake.sendImpl = async () => {
+      throw new Errors.HUB_ERR_SMPP_RESPONSE_TIMEOUT('submit_sm', 10);
+    };
+    const t = await stored(mt());
+    await assert.rejects(
+      worker.process('a', t, job(0)),
+      (e) => (e as { code?: string }).code === 'HUB_ERR_SMPP_RESPONSE_TIMEOUT',
+    );
+    await assert.rejects(worker.process('a', t, job(1)));
+    assert.equal(await store.state(t.id), 'routed');
+    await worker.process('a', t, job(2)); // third attempt = retries.temporary.attempts
+    assert.equal(await store.state(t.id), 'undeliverable');
+    assert.equal((await store.get(t.id))?.attempts, 3);
+
+    fake.sendImpl = async () => {
+      throw new Errors.HUB_ERR_CONNECTOR_THROTTLED('a', 'ESME_RTHROTTLED');
+    };
+    const th = await stored(mt());
+    await assert.rejects(
+      worker.process('a', th, job(0)),
+      (e) => (e as { recovery?: string }).recovery === 'throttled',
+    );
+    assert.equal(await store.state(th.id), 'routed');
+  } finally {
+    fake.sendImpl = saved;
+  }
+});
+
+test('connector down with fallbacks → re-routed to the first fallback, route shortened', async () => {
+  const fake = fakes.get('a')!;
+  fake.up = false;
+  try {
+    const m = await stored(mt({ fallbacks: ['b', 'c'] }));
+    const before = fake.sends.length;
+    await worker.process('a', m, job());
+    assert.equal(fake.sends.length, before, 'not tried while down');
+    const rec = await store.get(m.id);
+    assert.deepEqual(rec?.route, { routeId: 'r1', connector: 'b', fallbacks: ['c'] });
+    assert.equal(rec?.state, 'routed');
+    assert.match(rec?.history.at(-1)?.detail ?? '', /failover from a/);
+    assert.equal(await bus.depth(Queues.connector('b')), 1);
+    assert.equal(await bus.remove(Queues.connector('b'), m.id), true);
+  } finally {
+    fake.up = true;
+  }
+});
+
+test('an MO from the connector is stored and queued for the router', async () => {
+  const fake = fakes.get('a')!;
+  const before = await bus.depth(Queues.route);
+  await fake.deps.onEvent!({
+    type: 'mo',
+    mo: {
+      connector: 'a',
+      receivedAt: Date.now(),
+      message: {
+        direction: 'mo',
+        kind: 'sms',
+        origin: { protocol: 'smpp', connector: 'a' },
+        from: normalizeAddress('+4915100000009')!,
+        to: [normalizeAddress('7777', { ton: 3 })!],
+        content: {
+          type: 'sms',
+          dataCoding: 0,
+          text: 'JOIN',
+          bytes: Buffer.from('JOIN').toString('base64'),
+          segments: 1,
+        },
+        options: { receipt: 'none', priority: 0 },
+      },
+    },
+  });
+  assert.equal(await bus.depth(Queues.route), before + 1);
+});
+
+test('connector states are published; reloads start, restart and stop connectors', async () => {
+  assert.equal(connectorStateKey('hub', 'a'), 'hub:connector-state:a');
+  const s = JSON.parse(published.get('a') ?? '{}') as { id?: string; up?: boolean; instance?: string };
+  assert.deepEqual([s.id, s.up, s.instance], ['a', true, 'test']);
+  const a = fakes.get('a')!;
+  const base = cfg('a', {
+    retries: { temporary: { attempts: 3, delayMs: 10 }, permanent: { attempts: 1, delayMs: 0 } },
+  });
+  await worker.setConnectors([base, cfg('b')]);
+  assert.deepEqual(worker.ids().sort(), ['a', 'b']);
+  assert.equal(fakes.get('a'), a, 'unchanged connector keeps running');
+  await worker.setConnectors([{ ...base, windowSize: 20 }, cfg('b', { enabled: false })]);
+  assert.deepEqual(worker.ids(), ['a']);
+  assert.notEqual(fakes.get('a'), a, 'changed connector restarted');
+  assert.equal(a.stopped, 1);
+});

@@ -1,0 +1,35 @@
+import type { Hop, HubMessage, MessageState, StampInfo } from '@hub/message';
+
+/** Logger surface (pino fits). */
+export interface WorkerLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+/**
+ * What the connector and status workers need from the message store (implemented by `@hub/store`'s
+ * `MessageStore`). Every method may reject with a Redis error: the workers let it propagate so the bus
+ * retries the job.
+ */
+export interface WorkerStore {
+  /** Current state only, or `undefined` for an unknown/expired record. */
+  state(id: string): Promise<MessageState | undefined>;
+  /** The whole record, or `undefined`. */
+  get(id: string): Promise<HubMessage | undefined>;
+  /** Atomic state change; throws HUB_ERR_ILLEGAL_TRANSITION / HUB_ERR_NOT_FOUND. */
+  transition(id: string, to: MessageState, hop: Hop, info?: StampInfo): Promise<unknown>;
+  /** Hop stamp without a state change, dated `now`; throws HUB_ERR_NOT_FOUND. */
+  stamp(id: string, hop: Hop, info?: StampInfo, now?: number): Promise<void>;
+  /** Sets `route` / `upstream`; throws HUB_ERR_NOT_FOUND. */
+  update(
+    id: string,
+    patch: { route?: HubMessage['route']; upstream?: HubMessage['upstream'] },
+  ): Promise<void>;
+  /** Adds 1 to the record's `attempts`; throws HUB_ERR_NOT_FOUND. */
+  incrementAttempts(id: string): Promise<number>;
+  linkUpstream(connectorId: string, upstreamId: string, hubId: string): Promise<void>;
+  findByUpstream(connectorId: string, upstreamId: string): Promise<string | undefined>;
+  /** Writes a new record (MO messages). */
+  put(msg: HubMessage): Promise<void>;
+}
