@@ -7,6 +7,8 @@ export interface Env {
   readonly configFile: string | undefined;
   /** pino level (HUB_LOG_LEVEL, default info). */
   readonly logLevel: string;
+  /** Password for `hub send` (HUB_SEND_PASSWORD), used when the --smpp URL carries none. */
+  readonly sendPassword: string | undefined;
   /** The raw environment, handed to the config loader for ${VAR} references and HUB_* overrides. */
   readonly vars: Readonly<Record<string, string | undefined>>;
 }
@@ -21,6 +23,7 @@ export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
   return Object.freeze({
     configFile: source.HUB_CONFIG === '' ? undefined : source.HUB_CONFIG,
     logLevel: level,
+    sendPassword: source.HUB_SEND_PASSWORD === '' ? undefined : source.HUB_SEND_PASSWORD,
     vars: Object.freeze({ ...source }),
   });
 }
