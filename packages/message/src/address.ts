@@ -43,8 +43,8 @@ export function normalizeAddress(raw: string, hints: AddressHints = {}): Address
   const base = { original, ...(hints.ton === undefined ? {} : { ton: hints.ton }), ...(hints.npi === undefined ? {} : { npi: hints.npi }) };
   if (EMAIL.test(s)) return { kind: 'email', value: s.toLowerCase(), ...base };
   // SMPP TON 5 = alphanumeric: keep the text as is (GSM-7 up to 11 chars on the air).
-  // Letters in a number declared international (TON 1) or national (TON 2) are an error, not a sender name.
-  if ((hints.ton === 1 || hints.ton === 2) && /[A-Za-z]/.test(s)) return undefined;
+  // Letters with TON 1/2 are kept as an alphanumeric sender: many ESMEs send sender names with the wrong
+  // TON, and SMSCs accept them. Destinations are stricter: the gateways refuse letters there.
   if (hints.ton === 5 || /[A-Za-z]/.test(s)) {
     if (/^[\x20-\x7E]{1,20}$/.test(s)) return { kind: 'alnum', value: s, ...base };
     return undefined;
