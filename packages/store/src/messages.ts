@@ -160,6 +160,8 @@ const PATCHABLE: ReadonlySet<string> = new Set([
  * once. Redis errors propagate as they are (the caller maps them to `HUB_ERR_STORE_UNAVAILABLE` / retries).
  */
 export class MessageStore {
+  /** When each account index was last trimmed and its TTL refreshed (per process). */
+  readonly #indexMaintained = new Map<string, number>();
   private readonly redis: RedisClient;
   private readonly p: string;
   readonly retentionMs: number;
@@ -340,6 +342,14 @@ export class MessageStore {
     now: number = Date.now(),
   ): Promise<void> {
     const k = this.accountKey(account);
+    // Trimming and the TTL refresh matter once a second, not once a message: at thousands of submits per
+    // second a bare ZADD keeps the index cheap.
+    const last = this.#indexMaintained.get(k) ?? 0;
+    if (now - last < 1000) {
+      await this.redis.zadd(k, createdAt, id);
+      return;
+    }
+    this.#indexMaintained.set(k, now);
     await execOrThrow(
       this.redis
         .multi()
@@ -349,6 +359,7 @@ export class MessageStore {
         .exec(),
     );
   }
+
 
   /** An account's message ids by creation time (newest first by default). */
   async listByAccount(account: string, opts: ListOptions = {}): Promise<string[]> {
