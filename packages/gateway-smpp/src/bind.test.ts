@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { after, before, describe, test } from 'node:test';
 import { SmppStatus } from '@hub/smpp';
-import { ConfigStore } from '@hub/store';
+import { ConfigStore, verifySecret } from '@hub/store';
 import { EsmeClient, SmppSimError, waitFor } from '@hub/testkit';
 import { account, Harness, PASSWORD, PduClient, type StartedGateway, tlvTags } from './harness.fixture.js';
 import { loadAccounts } from './service.js';
@@ -105,6 +106,50 @@ describe('binds', () => {
     );
     await a.close();
     await b.close();
+  });
+
+  test('an ESME that disconnects while its bind is checked does not keep the slot it was given', async () => {
+    // The password check of the first bind waits until the test lets it go; later binds check at once.
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    let entered!: () => void;
+    const checking = new Promise<void>((r) => {
+      entered = r;
+    });
+    let calls = 0;
+    const gw = await h.gateway([await account('solo', {}, { maxBinds: 1 })], {
+      extra: {
+        verifyPassword: async (plain, hash) => {
+          if (calls++ === 0) {
+            entered();
+            await gate;
+          }
+          return await verifySecret(plain, hash);
+        },
+      },
+    });
+    const slots = (): Promise<number> => h.client.zcard('hub:binds:{solo}');
+    const c = await PduClient.connect(gw.port);
+    const pending = c.bind('solo').catch(() => undefined);
+    await checking;
+    const closed = once(gw.gateway.server, 'closed');
+    c.close();
+    await closed; // the server saw the disconnect before the bind was decided
+    release();
+    await pending;
+    // The decision (ok, a slot taken in Redis) arrives for a closed session and is handed back.
+    await waitFor(async () => (await slots()) === 0, { what: 'the abandoned slot to be released' });
+    const a = await EsmeClient.connect({ port: gw.port, systemId: 'solo', password: PASSWORD });
+    assert.equal(await slots(), 1);
+    await assert.rejects(
+      EsmeClient.connect({ port: gw.port, systemId: 'solo', password: PASSWORD }),
+      (e: unknown) => e instanceof SmppSimError && e.status === SmppStatus.ESME_RBINDFAIL,
+      'maxBinds still holds',
+    );
+    await a.close();
+    await waitFor(async () => (await slots()) === 0, { what: 'the bound slot to be released' });
   });
 
   test('second bind on a bound session → ESME_RALYBND', async () => {

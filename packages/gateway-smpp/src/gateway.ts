@@ -19,6 +19,7 @@ import {
   buildUdh,
   concatElement,
   formatReceipt,
+  MAX_PDU_LENGTH,
   parseUdh,
   type RequestDecision,
   type ServerSession,
@@ -107,6 +108,8 @@ interface AccountRuntime {
   receivers: ServerSession[];
   next: number;
   worker: BusWorker | undefined;
+  /** The account's outbox depth, sampled like the route queue's (for `queueHighWater`). */
+  outbox: { value: number; at: number };
 }
 
 /**
@@ -129,6 +132,10 @@ export class SmppGateway {
     const l = options.listener;
     this.server = new SmppServer({
       onBind: (req) => this.#onBind(req),
+      // The ESME left (or the session timed out) while its bind was being checked: free the slot it took.
+      onBindAbandoned: (_req, decision) => {
+        if (decision.ok) this.#releaseBind(decision.context as BindContext);
+      },
       onRequest: (session, pdu) => this.#onRequest(session as ServerSession, pdu),
       systemId: 'hub',
       sessionInitTimeoutMs: l.sessionInitTimeoutMs,
@@ -136,7 +143,13 @@ export class SmppGateway {
       inactivityTimeoutMs: l.inactivityTimeoutMs,
       responseTimeoutMs: l.responseTimeoutMs,
       windowSize: l.windowSize,
+      maxPduLength: Math.min(l.maxPduLength, MAX_PDU_LENGTH),
     });
+    if (l.maxPduLength > MAX_PDU_LENGTH)
+      options.log.warn(
+        { configured: l.maxPduLength, applied: MAX_PDU_LENGTH },
+        'listeners.smpp.maxPduLength above the process-wide limit: capped',
+      );
     this.server.on('bound', (s) => this.#onBound(s));
     this.server.on('closed', (s, reason) => this.#onClosed(s, reason));
     this.server.on('protocolError', (s, info) =>
@@ -205,6 +218,7 @@ export class SmppGateway {
         receivers: [],
         next: 0,
         worker: undefined,
+        outbox: { value: 0, at: 0 },
       };
       this.#accounts.set(account.id, r);
     }
@@ -266,14 +280,20 @@ export class SmppGateway {
     }
   }
 
+  /** Gives back the bind slot `#onBind` took (a bound session that closed, or an abandoned bind). */
+  #releaseBind(ctx: BindContext): void {
+    const rt = this.#runtime(ctx.account);
+    if (!rt.tokens.delete(ctx.token)) return; // already released
+    rt.binds = Math.max(0, rt.binds - 1);
+    this.#o.binds?.release(ctx.account.id, ctx.token).catch(() => undefined); // lapses by itself otherwise
+  }
+
   #onClosed(s: ServerSession, reason: string): void {
     const ctx = s.context as BindContext | undefined;
     if (ctx === undefined) return;
     const account = ctx.account;
     const rt = this.#runtime(account);
-    rt.binds = Math.max(0, rt.binds - 1);
-    rt.tokens.delete(ctx.token);
-    this.#o.binds?.release(account.id, ctx.token).catch(() => undefined); // lapses by itself otherwise
+    this.#releaseBind(ctx);
     rt.receivers = rt.receivers.filter((x) => x !== s);
     this.#o.log.info({ session: s.id, account: account.id, reason }, 'smpp session closed');
     if (rt.receivers.length === 0 && rt.worker !== undefined) {
@@ -310,7 +330,7 @@ export class SmppGateway {
         { session: session.id, account: account.id, command: pdu.command, code: err.code },
         'smpp request refused',
       );
-      return { status: toSmppStatus(err), congestionState: this.#congestion() ?? 0 };
+      return { status: toSmppStatus(err), congestionState: this.#congestion(account) };
     }
   }
 
@@ -334,10 +354,25 @@ export class SmppGateway {
     }
     if (this.#depth.value > this.#o.routeQueueHighWater)
       throw new Errors.HUB_ERR_QUEUE_FULL('route queue above its high-water mark');
+    // Per account: what Hub holds FOR it, i.e. its outbox (MO and receipts not yet acknowledged). The
+    // route and connector queues are shared, so counting one account's share there would need every
+    // consumer to decrement a counter; throughput limits bound that share instead.
+    const rt = this.#runtime(account);
+    if (now - rt.outbox.at > 250) {
+      rt.outbox = { value: await this.#o.bus.depth(Queues.outbox(account.id)), at: now };
+    }
+    if (rt.outbox.value > account.queueHighWater)
+      throw new Errors.HUB_ERR_QUEUE_FULL(`account ${account.id} outbox above its high-water mark`);
   }
 
-  #congestion(): number | undefined {
-    return Math.min(100, Math.round((this.#depth.value / this.#o.routeQueueHighWater) * 100));
+  /** congestion_state for 5.0 sessions: the fuller of the route queue and the account's outbox (0–100). */
+  #congestion(account?: Account): number {
+    const route = this.#depth.value / this.#o.routeQueueHighWater;
+    const own =
+      account === undefined
+        ? 0
+        : (this.#accounts.get(account.id)?.outbox.value ?? 0) / account.queueHighWater;
+    return Math.min(100, Math.round(Math.max(route, own) * 100));
   }
 
   async #submit(session: ServerSession, account: Account, pdu: SmppPdu): Promise<RequestDecision> {
@@ -348,7 +383,7 @@ export class SmppGateway {
 
   #ok(session: SmppSession, account: Account, id: string): RequestDecision {
     const fields = { message_id: formatId(id, account.idBase) };
-    const c = session.interfaceVersion >= 0x50 ? this.#congestion() : undefined;
+    const c = session.interfaceVersion >= 0x50 ? this.#congestion(account) : undefined;
     return c === undefined ? { status: 0, fields } : { status: 0, fields, congestionState: c };
   }
 
@@ -762,7 +797,9 @@ export function buildDeliver(
       doneDate: new Date(r.at),
       stat: toSmppStat(r.state),
       err,
-      text: msg.content.type === 'sms' ? (msg.content.text ?? '') : '',
+      // The receipt travels as data_coding 0 and is parsed as ASCII by every ESME: other characters
+      // (the original's £, Cyrillic, emoji...) would go out as arbitrary octets, so they become '?'.
+      text: msg.content.type === 'sms' ? asciiFold(msg.content.text ?? '') : '',
     });
     return {
       fields: { ...base, esm_class: 0x04, data_coding: 0, short_message: Buffer.from(text, 'latin1') },
@@ -787,6 +824,11 @@ export function buildDeliver(
     },
     tlvs: long ? { message_payload: bytes } : {},
   };
+}
+
+/** Printable ASCII only: anything else, one code point at a time, becomes '?'. */
+function asciiFold(text: string): string {
+  return text.replace(/[^\x20-\x7e]/gu, '?');
 }
 
 /** data_sm has no short_message: the receipt text travels in message_payload. */

@@ -101,6 +101,41 @@ describe('malformed input', () => {
     c.close();
   });
 
+  test('listeners.smpp.maxPduLength: a longer PDU → generic_nack ESME_RINVCMDLEN and close; shorter ones pass', async () => {
+    const small = await h.gateway([await account('acme', {}, { maxBinds: 100 })], {
+      listener: { maxPduLength: 1024 },
+    });
+    const c = await PduClient.connect(small.port);
+    assert.equal((await c.bind('acme')).pdu.command_status, 0);
+    const sm = {
+      source_addr: '12345',
+      destination_addr: '821055551234',
+      dest_addr_ton: 1,
+      dest_addr_npi: 1,
+      short_message: Buffer.alloc(0),
+    };
+    const fits = await c.request('submit_sm', { ...sm, message_payload: Buffer.alloc(900, 0x41) });
+    assert.equal(fits.pdu.command_status, 0);
+    c.send(
+      buildFrame({
+        commandId: 0x04,
+        sequenceNumber: 4242,
+        commandLength: 1025,
+        body: Buffer.alloc(1025 - 16),
+      }),
+    );
+    await c.raw.waitForClose();
+    const nack = c.raw.pdus.find((p) => p.sequenceNumber === 4242);
+    assert.equal(nack?.commandId, GENERIC_NACK);
+    assert.equal(nack?.commandStatus, SmppStatus.ESME_RINVCMDLEN);
+    // The default gateway (70000) takes the same PDU size.
+    const d = await PduClient.connect(g.port);
+    await d.bind('acme');
+    const big = await d.request('submit_sm', { ...sm, message_payload: Buffer.alloc(2000, 0x41) });
+    assert.equal(big.pdu.command_status, 0);
+    d.close();
+  });
+
   test('1000 random bytes → the session is dropped, the gateway keeps serving', async () => {
     const s = await rawSocket(g.port);
     const junk = randomBytes(1000);

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Queues } from '@hub/bus';
-import { parseId } from '@hub/message';
+import { createMessage, IdGenerator, normalizeAddress, parseId } from '@hub/message';
 import { encodeText, formatSmppAbsolute, SmppStatus } from '@hub/smpp';
-import { EsmeClient, type EsmeSubmit } from '@hub/testkit';
+import { EsmeClient, type EsmeSubmit, waitFor } from '@hub/testkit';
 import { account, Harness, PASSWORD, PduClient, type StartedGateway } from './harness.fixture.js';
 
 let h: Harness;
@@ -568,5 +568,54 @@ describe('flow control', () => {
     const r = await v5.submit({ ...base, bytes: Buffer.from('x') });
     assert.equal(r.status, SmppStatus.ESME_RMSGQFUL);
     assert.equal(r.congestionState, 100, '5.0 error responses carry congestion_state');
+  });
+
+  test('account outbox above queueHighWater → ESME_RMSGQFUL (5.0: congestion_state 100) until a receiver drains it', async () => {
+    const own = await h.gateway([await account('backlog', { queueHighWater: 2 }), await account('fresh')]);
+    const ids = new IdGenerator(901);
+    // Three MO messages owed to the account while nothing of it is bound to receive them.
+    for (let i = 0; i < 3; i++) {
+      await h.bus.enqueue(
+        Queues.outbox('backlog'),
+        createMessage({
+          id: ids.next(),
+          direction: 'mo',
+          kind: 'sms',
+          origin: { protocol: 'smpp', connector: 'up1' },
+          from: normalizeAddress('+821099998888')!,
+          to: [normalizeAddress('12345', { ton: 3 })!],
+          content: { type: 'sms', dataCoding: 1, text: `mo ${i}`, bytes: '', segments: 1 },
+          options: { receipt: 'none', priority: 0 },
+        }),
+      );
+    }
+    const tx = await EsmeClient.connect({
+      port: own.port,
+      systemId: 'backlog',
+      password: PASSWORD,
+      bindType: 'tx',
+      interfaceVersion: 0x50,
+    });
+    clients.push(tx);
+    const refused = await tx.submit({ ...base, bytes: Buffer.from('x') });
+    assert.equal(refused.status, SmppStatus.ESME_RMSGQFUL);
+    assert.equal(refused.congestionState, 100, 'outbox fill 3/2, capped at 100');
+    // Another account is not affected by this one's backlog.
+    const other = await esme('fresh', 0x34, own.port);
+    assert.equal((await other.submit({ ...base, bytes: Buffer.from('z') })).status, 0);
+    const rx = await EsmeClient.connect({
+      port: own.port,
+      systemId: 'backlog',
+      password: PASSWORD,
+      bindType: 'rx',
+    });
+    clients.push(rx);
+    await rx.waitForMos(3);
+    // The depth is sampled every 250 ms: the next submits are accepted once the drained outbox is seen.
+    const ok = await waitFor(async () => {
+      const r = await tx.submit({ ...base, bytes: Buffer.from('y') });
+      return r.status === 0 ? r : undefined;
+    });
+    assert.ok(ok.congestionState !== undefined && ok.congestionState < 100);
   });
 });

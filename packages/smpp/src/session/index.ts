@@ -14,6 +14,7 @@ export { ClientSession, SmppClient } from './client-session.js';
 export type { SmppPdu, TlvKind } from './node-smpp.js';
 export { MAX_PDU_LENGTH, registerTlv } from './node-smpp.js';
 export type {
+  BindAbandonedHook,
   BindDecision,
   BindHook,
   BindRequest,
@@ -32,7 +33,7 @@ export type {
   SessionTimings,
   SmppSessionEvents,
 } from './session.js';
-export { SmppSession } from './session.js';
+export { effectiveMaxPduLength, SmppSession } from './session.js';
 export type { BindCommand, BindType, Side } from './state.js';
 export {
   allowed,

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { isHubError } from '@hub/errors';
+import { encodePdu, MAX_PDU_LENGTH } from './node-smpp.js';
 import { SmppServer } from './server-session.js';
-import type { ProtocolErrorInfo } from './session.js';
+import { effectiveMaxPduLength, type ProtocolErrorInfo } from './session.js';
 import { RawPeer, type WirePdu, within } from './testing.fixture.js';
 
 function header(length: number, id: number, status: number, seq: number): Buffer {
@@ -172,5 +174,56 @@ describe('malformed input never stalls or crashes the server', () => {
     peer.socket.resetAndDestroy();
     await within(peer.closed, 3000, 'close');
     await stillServing();
+  });
+});
+
+describe('per-server maxPduLength', () => {
+  test('a PDU longer than the server maximum → generic_nack ESME_RINVCMDLEN with its sequence, then close; one at the limit passes', async () => {
+    const server = new SmppServer({
+      onBind: () => ({ ok: true }),
+      onRequest: () => ({ status: 0, fields: { message_id: 'x' } }),
+      enquireLinkIntervalMs: 0,
+      closeGraceMs: 500,
+      maxPduLength: 200,
+    });
+    const errors: ProtocolErrorInfo[] = [];
+    server.on('protocolError', (_s, info) => errors.push(info));
+    try {
+      const { port } = await server.listen({ port: 0 });
+      const peer = await RawPeer.connect(port);
+      assert.equal((await peer.bind()).status, 0);
+      // A submit_sm of exactly 200 octets: message_payload fills it up.
+      const fields = { destination_addr: '821012345678', short_message: Buffer.alloc(0) };
+      const probe = encodePdu({ command: 'submit_sm', sequence: 1, fields, tlvsAllowed: true }).length;
+      const atLimit = { ...fields, message_payload: Buffer.alloc(200 - probe - 4, 0x41) };
+      const seqOk = peer.send('submit_sm', atLimit);
+      const ok = await peer.next();
+      assert.equal(ok.command, 'submit_sm_resp');
+      assert.equal(ok.sequence, seqOk);
+      assert.equal(ok.status, 0);
+      // One octet more: refused before its body is read.
+      const over = { ...fields, message_payload: Buffer.alloc(200 - probe - 3, 0x41) };
+      const seqOver = peer.send('submit_sm', over);
+      const got = await drain(peer);
+      assert.equal(got.length, 1);
+      assert.equal(got[0]?.command, 'generic_nack');
+      assert.equal(got[0]?.status, 0x02);
+      assert.equal(got[0]?.sequence, seqOver);
+      await within(peer.closed, 3000, 'close');
+      assert.ok(errors.some((e) => e.kind === 'framing' && e.status === 0x02));
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('an unusable maxPduLength is a configuration error; a value above the process-wide limit is capped', () => {
+    const base = { onBind: () => ({ ok: true as const }) };
+    assert.throws(
+      () => new SmppServer({ ...base, maxPduLength: 8 }),
+      (e: unknown) => isHubError(e, 'HUB_ERR_CONFIG'),
+    );
+    assert.equal(effectiveMaxPduLength(undefined), MAX_PDU_LENGTH);
+    assert.equal(effectiveMaxPduLength(1024), 1024);
+    assert.equal(effectiveMaxPduLength(MAX_PDU_LENGTH * 4), MAX_PDU_LENGTH);
   });
 });

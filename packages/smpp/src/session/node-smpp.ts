@@ -12,6 +12,8 @@
  * - Encoding the message fields accepts Buffers only (a string would be charset-guessed, §6 of the notes);
  *   time fields are written as given. The codec layer (`src/codec`) produces both.
  * - Each parsed PDU keeps its exact bytes (non-enumerable `raw`), used for strict body validation.
+ * - `PDU.commandLength` also enforces a per-connection limit set with {@link limitPduLength} (a listener's
+ *   `maxPduLength`); `PDU.maxLength` stays the process-wide ceiling.
  */
 
 import { Errors } from '@hub/errors';
@@ -23,6 +25,7 @@ import { Status } from './status.js';
 export const MAX_PDU_LENGTH: number = DEFAULT_MAX_PDU_LENGTH;
 
 const RAW = Symbol.for('hub.smpp.raw');
+const LIMIT = Symbol.for('hub.smpp.maxPduLength');
 const INSTALLED = Symbol.for('hub.smpp.installed');
 
 function install(): void {
@@ -44,6 +47,18 @@ function install(): void {
     };
   }
 
+  // Same failure mode as node-smpp's own maxLength check (a throw from the read loop, with the 4 length
+  // octets consumed), so the session's framing recovery answers it identically.
+  const commandLength = smpp.PDU.commandLength;
+  smpp.PDU.commandLength = (stream: NodeJS.ReadableStream): number | false => {
+    const length = commandLength.call(smpp.PDU, stream);
+    const limit = (stream as unknown as Record<symbol, unknown>)[LIMIT];
+    if (typeof length === 'number' && typeof limit === 'number' && length > limit) {
+      throw new Errors.HUB_ERR_SMPP_INVALID_COMMAND_LENGTH(String(length), `over the maximum ${limit}`);
+    }
+    return length;
+  };
+
   const fromBuffer = proto.fromBuffer;
   proto.fromBuffer = function (this: Record<symbol, unknown>, buffer: Buffer): void {
     Object.defineProperty(this, RAW, { value: buffer, enumerable: false });
@@ -51,6 +66,15 @@ function install(): void {
   };
 }
 install();
+
+/**
+ * Caps the command_length accepted on `node`'s connection at `max` octets (at most {@link MAX_PDU_LENGTH},
+ * which node-smpp enforces for the whole process). A longer PDU is a framing error: node-smpp stops
+ * reading and the session answers generic_nack ESME_RINVCMDLEN and closes.
+ */
+export function limitPduLength(node: NodeSession, max: number): void {
+  (node.socket as unknown as Record<symbol, unknown>)[LIMIT] = Math.min(max, MAX_PDU_LENGTH);
+}
 
 /** The configured node-smpp module (for the session classes and test helpers). */
 export { smpp };

@@ -462,3 +462,101 @@ describe('SmppServer: interface versions', () => {
     }
   });
 });
+
+describe('SmppServer: binds decided after the session closed', () => {
+  /** An onBind that waits until the test lets it decide. */
+  function gatedBind(): { onBind: SmppServerOptions['onBind']; release: () => void; entered: Promise<void> } {
+    let release!: () => void;
+    let entered!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const enteredP = new Promise<void>((r) => {
+      entered = r;
+    });
+    return {
+      onBind: async (req) => {
+        entered();
+        await gate;
+        return { ok: true, context: { slot: req.systemId } };
+      },
+      release,
+      entered: enteredP,
+    };
+  }
+
+  test('ESME disconnects during a slow onBind → onBindAbandoned gets the request and the decision, no bound', async () => {
+    const gated = gatedBind();
+    const abandoned: Array<[BindRequest, BindDecision]> = [];
+    const { server, port } = await startServer({
+      onBind: gated.onBind,
+      onBindAbandoned: (req, decision) => abandoned.push([req, decision]),
+    });
+    let bound = 0;
+    server.on('bound', () => bound++);
+    try {
+      const sessionP = nextSession(server);
+      const peer = await RawPeer.connect(port);
+      const session = await sessionP;
+      peer.send('bind_transceiver', { system_id: 'esme1', password: 'secret', interface_version: 0x34 });
+      await within(gated.entered, 2000, 'onBind to be called');
+      assert.equal(session.state, SessionState.BINDING);
+      const closed = within(once(session, 'close'), 3000, 'close');
+      peer.end();
+      assert.deepEqual(await closed, ['peer-closed']);
+      assert.equal(abandoned.length, 0, 'nothing decided yet');
+      gated.release();
+      await within(
+        (async () => {
+          while (abandoned.length === 0) await new Promise((r) => setImmediate(r));
+        })(),
+        2000,
+        'onBindAbandoned',
+      );
+      const [req, decision] = abandoned[0] as [BindRequest, BindDecision];
+      assert.equal(req.systemId, 'esme1');
+      assert.equal(req.bindType, 'trx');
+      assert.deepEqual(decision, { ok: true, context: { slot: 'esme1' } });
+      assert.equal(bound, 0);
+      assert.equal(session.context, undefined, 'the context never reached the closed session');
+      assert.equal(server.sessions.size, 0);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('session-init timer fires during a slow onBind → abandoned too; a throwing hook is reported, not fatal', async () => {
+    const gated = gatedBind();
+    const errors: string[] = [];
+    const { server, port } = await startServer({
+      onBind: gated.onBind,
+      onBindAbandoned: () => {
+        throw new Error('release failed');
+      },
+      sessionInitTimeoutMs: 100,
+    });
+    server.on('protocolError', (_s, info) =>
+      errors.push(`${info.kind}:${info.command}:${info.error?.message}`),
+    );
+    try {
+      const sessionP = nextSession(server);
+      const peer = await RawPeer.connect(port);
+      const session = await sessionP;
+      peer.send('bind_receiver', { system_id: 'esme1', password: 'secret', interface_version: 0x34 });
+      await within(gated.entered, 2000, 'onBind to be called');
+      assert.deepEqual(await within(once(session, 'close'), 3000, 'close'), ['session-init-timeout']);
+      gated.release();
+      await within(
+        (async () => {
+          while (errors.length === 0) await new Promise((r) => setImmediate(r));
+        })(),
+        2000,
+        'the hook error to be reported',
+      );
+      assert.deepEqual(errors, ['handler-error:bind_receiver:release failed']);
+      await within(peer.closed, 3000, 'peer closed');
+    } finally {
+      await server.close();
+    }
+  });
+});

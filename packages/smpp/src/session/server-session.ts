@@ -1,9 +1,10 @@
 import { EventEmitter } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { isHubError, toSmppStatus } from '@hub/errors';
+import { Errors, isHubError, toSmppStatus } from '@hub/errors';
 import { type NodePdu, type NodeSession, smpp } from './node-smpp.js';
 import {
   type CloseReason,
+  effectiveMaxPduLength,
   type ProtocolErrorInfo,
   type RequestHandler,
   type SessionTimings,
@@ -12,6 +13,7 @@ import {
 import {
   type BindCommand,
   type BindType,
+  bindCommandFor,
   bindTypeOf,
   boundStateFor,
   isBound,
@@ -50,10 +52,21 @@ export type BindDecision =
  */
 export type BindHook = (request: BindRequest) => Promise<BindDecision> | BindDecision;
 
+/**
+ * Told that a bind was decided after its session had already closed (the ESME disconnected, the
+ * session-init timer fired, or the server is shutting down while `onBind` was pending): nothing was
+ * answered and, for `ok: true`, the session never bound, so no `bound`/`closed` pair will carry the
+ * decision's `context`. Release here whatever `onBind` reserved for it (a bind slot). Synchronous; a throw
+ * is reported as a `protocolError` of kind `handler-error` and otherwise ignored.
+ */
+export type BindAbandonedHook = (request: BindRequest, decision: BindDecision) => void;
+
 /** Options of an {@link SmppServer}. */
 export interface SmppServerOptions extends SessionTimings {
   /** Bind authentication and authorisation. */
   readonly onBind: BindHook;
+  /** See {@link BindAbandonedHook}. Needed whenever `onBind` reserves something per bind. */
+  readonly onBindAbandoned?: BindAbandonedHook;
   /**
    * Handles every request a bound ESME may issue (submit_sm, data_sm, query_sm, ...). Default: answers
    * ESME_RSYSERR. enquire_link, unbind, binds and state errors never reach it.
@@ -152,7 +165,10 @@ export class ServerSession extends SmppSession {
     this.setState(SessionState.BINDING);
     this.pauseReading('bind');
     const finish = (decision: BindDecision): void => {
-      if (this.closed) return;
+      if (this.closed) {
+        this.#abandoned(request, decision);
+        return;
+      }
       if (!decision.ok) {
         this.setState(SessionState.OPEN);
         this.respond(command, sequence, { status: decision.status || Status.ESME_RBINDFAIL });
@@ -186,6 +202,18 @@ export class ServerSession extends SmppSession {
     }
   }
 
+  #abandoned(request: BindRequest, decision: BindDecision): void {
+    try {
+      this.#options.onBindAbandoned?.(request, decision);
+    } catch (err) {
+      this.emit('protocolError', {
+        kind: 'handler-error',
+        command: bindCommandFor(request.bindType),
+        error: err instanceof Error ? err : new Error(String(err)),
+      });
+    }
+  }
+
   protected override onFinish(): void {
     if (this.#initTimer) clearTimeout(this.#initTimer);
   }
@@ -202,8 +230,15 @@ export class SmppServer extends EventEmitter<SmppServerEvents> {
   readonly #listeners: smpp.Server[] = [];
   readonly #sessions = new Set<ServerSession>();
 
+  /** Throws `HUB_ERR_CONFIG` for an unusable `maxPduLength` or `windowSize` (fix the configuration). */
   constructor(options: SmppServerOptions) {
     super();
+    effectiveMaxPduLength(options.maxPduLength);
+    if (
+      options.windowSize !== undefined &&
+      !(Number.isInteger(options.windowSize) && options.windowSize >= 1)
+    )
+      throw new Errors.HUB_ERR_CONFIG('windowSize', `must be an integer >= 1, got ${options.windowSize}`);
     this.#options = options;
   }
 

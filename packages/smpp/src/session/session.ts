@@ -6,6 +6,8 @@ import {
   checkRequestBody,
   encodePdu,
   isKnownCommand,
+  limitPduLength,
+  MAX_PDU_LENGTH,
   type NodePdu,
   type NodeSession,
   responseCommandOf,
@@ -82,6 +84,24 @@ export interface SessionTimings {
   readonly maxInboundInFlight?: number;
   /** After close(), how long to wait for the peer to close before destroying the socket (default 2000). */
   readonly closeGraceMs?: number;
+  /**
+   * Longest PDU (command_length, octets) accepted from the peer; a longer one gets generic_nack
+   * ESME_RINVCMDLEN and the connection is closed. Capped at {@link MAX_PDU_LENGTH}, node-smpp's
+   * process-wide limit (also the default). An integer below 16 throws `HUB_ERR_CONFIG`.
+   */
+  readonly maxPduLength?: number;
+}
+
+/**
+ * The effective `maxPduLength` of {@link SessionTimings}: `value` capped at {@link MAX_PDU_LENGTH}.
+ * Throws `HUB_ERR_CONFIG` when `value` is not an integer of at least 16 (an SMPP header): fix the
+ * configuration.
+ */
+export function effectiveMaxPduLength(value: number | undefined): number {
+  if (value === undefined) return MAX_PDU_LENGTH;
+  if (!Number.isInteger(value) || value < 16)
+    throw new Errors.HUB_ERR_CONFIG('maxPduLength', `must be an integer >= 16, got ${value}`);
+  return Math.min(value, MAX_PDU_LENGTH);
 }
 
 /** Options of one request Hub sends. */
@@ -176,6 +196,7 @@ export class SmppSession extends EventEmitter<SmppSessionEvents> {
       inactivityTimeoutMs: t.inactivityTimeoutMs ?? DEFAULTS.inactivityTimeoutMs,
       maxInboundInFlight: t.maxInboundInFlight ?? DEFAULTS.maxInboundInFlight,
       closeGraceMs: t.closeGraceMs ?? DEFAULTS.closeGraceMs,
+      maxPduLength: effectiveMaxPduLength(t.maxPduLength),
     };
     this.window = new Window<string, SmppPdu>({
       maxSize: this.timings.windowSize,
@@ -184,6 +205,7 @@ export class SmppSession extends EventEmitter<SmppSessionEvents> {
     this.remoteAddress = node.remoteAddress ?? this.socket.remoteAddress ?? '';
     this.remotePort = node.remotePort ?? this.socket.remotePort ?? 0;
     this.socket.setNoDelay(true);
+    if (this.timings.maxPduLength < MAX_PDU_LENGTH) limitPduLength(node, this.timings.maxPduLength);
 
     // node-smpp re-emits socket errors and parser errors as 'error'; without a listener the process dies.
     node.on('error', (err: Error) => this.#onNodeError(err));
@@ -570,7 +592,9 @@ export class SmppSession extends EventEmitter<SmppSessionEvents> {
     this.#framingFailed = true;
     this.#clearIdle();
     let sequence = this.#lastPeerSequence;
-    if (this.node._command_length === null && this.socket.readableLength >= 12) {
+    // No pending length (null at first, false once a read found none): the throw came from reading the
+    // length itself, so the rest of the offending header is still buffered.
+    if (!this.node._command_length && this.socket.readableLength >= 12) {
       const head = this.socket.read(12) as Buffer | null;
       if (head) sequence = head.readUInt32BE(8);
     }
