@@ -1,8 +1,9 @@
 /**
  * Carrier connectors: one small {@link Connector} interface (start / send / state / stop plus a receive
- * callback), a registry mapping config `kind` to a factory, and one folder per kind (`smpp/` now).
+ * callback), a registry mapping config `kind` to a factory, and one folder per kind (`smpp/`, `mm4/`).
  */
 
+export * from './mm4/index.js';
 export type { RateLimiterOptions, Reservation } from './rate-limiter.js';
 export { RateLimiter } from './rate-limiter.js';
 export type { ConnectorFactories, ConnectorFactory } from './registry.js';

@@ -1,5 +1,6 @@
 import type { Connector as ConnectorConfig } from '@hub/config';
 import { Errors } from '@hub/errors';
+import { Mm4Connector } from './mm4/mm4-connector.js';
 import { SmppConnector } from './smpp/smpp-connector.js';
 import type { Connector, ConnectorDeps, ConnectorKind } from './types.js';
 
@@ -9,12 +10,13 @@ export type ConnectorFactory<K extends ConnectorKind = ConnectorKind> = (
   deps: ConnectorDeps,
 ) => Connector;
 
-/** Factories by kind; a kind without one (mm4, mm7 for now) cannot be created. */
+/** Factories by kind; a kind without one (mm7 for now) cannot be created. */
 export type ConnectorFactories = { readonly [K in ConnectorKind]?: ConnectorFactory<K> };
 
-/** The built-in factories: `smpp` (mm4 and mm7 come in their own folders). */
+/** The built-in factories: `smpp` and `mm4` (mm7 comes in its own folder). */
 export const connectorFactories: ConnectorFactories = Object.freeze({
   smpp: (config, deps) => new SmppConnector(config, deps),
+  mm4: (config, deps) => new Mm4Connector(config, deps),
 });
 
 /**

@@ -1,6 +1,7 @@
 import type { HubMessage, MessageState, NewMessage } from '@hub/message';
+import type { Mm4ConnectorServices } from './mm4/ports.js';
 
-/** Connector kinds: one folder per kind under `src/` (`smpp/` now, `mm4/` and `mm7/` to come). */
+/** Connector kinds: one folder per kind under `src/` (`smpp/`, `mm4/`; `mm7/` to come). */
 export type ConnectorKind = 'smpp' | 'mm4' | 'mm7';
 
 /**
@@ -175,6 +176,8 @@ export interface ConnectorDeps {
    * event delivery after a timeout). For logs and metrics; must not throw.
    */
   readonly onWarning?: (what: string, err?: unknown) => void;
+  /** Services of the `mm4` kind (part bytes, REQ/RES correlation); other kinds ignore it. */
+  readonly mm4?: Mm4ConnectorServices;
   /** Clock (tests). */
   readonly now?: () => number;
 }

@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Queues } from '@hub/bus';
+import { Mm4Sender } from '@hub/connectors';
 import { isHubError } from '@hub/errors';
 import { createMessage, type HubMessage } from '@hub/message';
 import {
@@ -15,7 +16,6 @@ import {
   type Mm4Res,
 } from '@hub/mm4';
 import { hasRedisServer, waitFor } from '@hub/testkit';
-import { Mm4Sender } from './sender.js';
 import {
   HUB_DOMAIN,
   HUB_SYSTEM,

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Readable } from 'node:stream';
 import { type Bus, type BusWorker, Queues } from '@hub/bus';
 import type { Account, HubConfig } from '@hub/config';
+import { createPeerTransport, Mm4Sender, mm4SenderConfig, type PeerTransport } from '@hub/connectors';
 import { Errors, isHubError, toSmtpReply } from '@hub/errors';
 import {
   type Address,
@@ -11,6 +12,7 @@ import {
   fromMmStatus,
   type HubMessage,
   type IdGenerator,
+  isFinal,
   type MessageState,
   reportOwed,
   toMmStatus,
@@ -44,9 +46,7 @@ import {
 import { envelopeRecipient, forwardToMessage, partOf } from './inbound.js';
 import type { Mm4PeerDirectory } from './peers.js';
 import type { Mm4ContentStore, Mm4Correlation, Mm4MessageStore } from './ports.js';
-import { type Mm4MailJob, mm4ResQueue } from './queue.js';
-import { Mm4Sender } from './sender.js';
-import { createPeerTransport, type PeerTransport } from './smtp.js';
+import { type Mm4MailJob, type Mm4ResTimeoutJob, mm4ResQueue, mm4ResTimeoutQueue } from './queue.js';
 
 /** Logger surface (pino fits). */
 export interface Mm4GatewayLogger {
@@ -158,6 +158,8 @@ export class Mm4Gateway {
   readonly #sessions = new Map<string, Account>();
   readonly #transports = new Map<string, PeerTransport>();
   readonly #senders = new Map<string, Mm4Sender>();
+  /** Senders of `mm4` connectors, for resends after a missing .RES (own pooled transports). */
+  readonly #resenders = new Map<string, Mm4Sender>();
   readonly #workers: BusWorker[] = [];
   #depth = { value: 0, at: 0 };
   #closing = false;
@@ -228,10 +230,13 @@ export class Mm4Gateway {
     return (this.server.server.address() as AddressInfo).port;
   }
 
-  /** Starts the .RES worker and one outbox worker per MM4 peer account (idempotent). */
+  /** Starts the .RES and .RES-timeout workers and one outbox worker per MM4 peer account (idempotent). */
   startWorkers(): void {
     if (this.#workers.length > 0) return;
     this.#workers.push(this.#o.bus.worker(mm4ResQueue, (job) => this.#sendRes(job), { concurrency: 20 }));
+    this.#workers.push(
+      this.#o.bus.worker(mm4ResTimeoutQueue, (job) => this.#resTimeout(job), { concurrency: 10 }),
+    );
     for (const peer of this.#o.peers.peers) {
       this.#workers.push(
         this.#o.bus.worker(Queues.outbox(peer.id), (msg) => this.#toPeer(peer.id, msg), { concurrency: 10 }),
@@ -252,6 +257,8 @@ export class Mm4Gateway {
     for (const t of this.#transports.values()) t.close();
     this.#transports.clear();
     this.#senders.clear();
+    for (const s of this.#resenders.values()) s.close();
+    this.#resenders.clear();
   }
 
   // ---- peer identification ------------------------------------------------------------------------
@@ -559,7 +566,8 @@ export class Mm4Gateway {
       detail,
       ...(state === 'submitted' ? {} : { error: pdu.requestStatus.slice(0, 128) }),
     });
-    const jobs: Array<Promise<unknown>> = [];
+    // Any .RES (even an error status) settles the wait: the .RES timeout must not resend.
+    const jobs: Array<Promise<unknown>> = [this.#o.correlation.resArrived(sent)];
     if (state === 'submitted' && r !== undefined && r.outcome !== 'late') {
       jobs.push(
         this.#o.store.update(sent.hubId, {
@@ -697,15 +705,7 @@ export class Mm4Gateway {
       await this.#sendReport(peer, msg);
       return;
     }
-    let sender = this.#senders.get(peer.id);
-    if (sender === undefined) {
-      const transport = await this.#transportFor(peer, `x@${peer.mm4.domain}`);
-      sender = new Mm4Sender(
-        { id: peer.id, host: '', port: 0, domain: peer.mm4.domain, originatorSystem: this.#ourSystem(peer) },
-        { content: this.#o.content, correlation: this.#o.correlation, store: this.#o.store, transport },
-      );
-      this.#senders.set(peer.id, sender);
-    }
+    const sender = await this.#peerSender(peer);
     const r = await sender.send(msg);
     await this.#o.store
       .stamp(msg.id, 'delivered_to_client', {
@@ -716,6 +716,114 @@ export class Mm4Gateway {
       .catch((err: unknown) => {
         if (!isHubError(err, 'HUB_ERR_NOT_FOUND')) throw err;
       });
+  }
+
+  /** The sender of MMs owed to a peer account (its route's transport; the route connector's .RES wait). */
+  async #peerSender(peer: Account): Promise<Mm4Sender> {
+    const domain = peer.mm4?.domain ?? '';
+    let sender = this.#senders.get(peer.id);
+    if (sender === undefined) {
+      const transport = await this.#transportFor(peer, `x@${domain}`);
+      const via = this.#o.peers.routeFor(peer)?.via;
+      const c = via === undefined ? undefined : this.#o.peers.connector(via);
+      sender = new Mm4Sender(
+        {
+          id: peer.id,
+          host: '',
+          port: 0,
+          domain,
+          originatorSystem: this.#ourSystem(peer),
+          ...(c === undefined
+            ? {}
+            : { resWait: { timeoutMs: c.resTimeoutMs, maxAttempts: c.retries.temporary.attempts } }),
+        },
+        {
+          content: this.#o.content,
+          correlation: this.#o.correlation,
+          store: this.#o.store,
+          transport,
+          onWarning: (what, err) => this.#o.log.warn({ err, peer: peer.id }, what),
+        },
+      );
+      this.#senders.set(peer.id, sender);
+    }
+    return sender;
+  }
+
+  // ---- .RES timeout ------------------------------------------------------------------------------------
+
+  /**
+   * A forward.REQ whose .RES did not come within the connector's `resTimeoutMs`: nothing to do when the
+   * .RES or a final state (a delivery report) arrived meanwhile; else resent with a new Transaction-ID
+   * while attempts are left, else `undeliverable` with the report owed. A resend the peer defers (4xx,
+   * down) throws, and the bus retries the check; one it refuses (5xx) makes the message `rejected`.
+   */
+  async #resTimeout(job: Mm4ResTimeoutJob): Promise<void> {
+    if (await this.#o.correlation.hasRes(job.hubId)) return;
+    const msg = await this.#o.store.get(job.hubId);
+    if (msg === undefined || isFinal(msg.state)) return;
+    const waited = `no MM4_forward.RES within ${Math.round(job.timeoutMs / 1000)} s (attempt ${job.attempt} of ${job.maxAttempts})`;
+    const log = { id: job.hubId, via: job.via, attempt: job.attempt, maxAttempts: job.maxAttempts };
+    if (job.attempt < job.maxAttempts) {
+      const sender = await this.#resenderFor(job.via);
+      if (sender !== undefined) {
+        try {
+          await sender.send(msg, { attempt: job.attempt + 1 });
+        } catch (err) {
+          if (!isHubError(err) || err.recovery !== 'permanent') throw err;
+          this.#o.log.warn({ ...log, err }, 'mm4 resend after a missing .RES refused');
+          await this.#fail(msg, job, 'rejected', `${waited}; resend refused: ${err.message}`, err.code);
+          return;
+        }
+        this.#o.log.warn(log, 'mm4 .RES missing: forward.REQ resent');
+        await this.#o.store
+          .stamp(msg.id, 'note', { by: this.#o.instance, connector: job.via, detail: `${waited}: resent` })
+          .catch((err: unknown) => {
+            if (!isHubError(err, 'HUB_ERR_NOT_FOUND')) throw err;
+          });
+        return;
+      }
+      this.#o.log.warn(log, 'mm4 .RES missing and no sender for the connector: failing the message');
+    }
+    this.#o.log.warn(log, 'mm4 .RES missing: message failed');
+    await this.#fail(msg, job, 'undeliverable', waited, 'no MM4_forward.RES');
+  }
+
+  async #fail(
+    msg: HubMessage,
+    job: Mm4ResTimeoutJob,
+    state: 'undeliverable' | 'rejected',
+    detail: string,
+    error: string,
+  ): Promise<void> {
+    const r = await this.#transition(msg.id, state, 'failed', {
+      connector: job.via,
+      upstreamId: normalizeId(job.messageId).slice(0, 128),
+      detail: detail.slice(0, 512),
+      error: error.slice(0, 128),
+    });
+    if (r?.outcome === 'ok' && r.message !== undefined && reportOwed(r.message, state)) {
+      await this.#report(r.message, { state, at: Date.now(), error }, `r-${msg.id}-${state}`);
+    }
+  }
+
+  /** The sender a resend goes through: the `mm4` connector `via`, or the outbox sender of peer `via`. */
+  async #resenderFor(via: string): Promise<Mm4Sender | undefined> {
+    const c = this.#o.peers.connector(via);
+    if (c !== undefined) {
+      let s = this.#resenders.get(via);
+      if (s === undefined) {
+        s = new Mm4Sender(mm4SenderConfig(c), {
+          content: this.#o.content,
+          correlation: this.#o.correlation,
+          onWarning: (what, err) => this.#o.log.warn({ err, connector: via }, what),
+        });
+        this.#resenders.set(via, s);
+      }
+      return s;
+    }
+    const peer = this.#o.peers.byId(via);
+    return peer?.mm4 === undefined ? undefined : await this.#peerSender(peer);
   }
 
   /** A report owed to an MM4 peer → MM4_delivery_report.REQ / MM4_read_reply_report.REQ to it. */

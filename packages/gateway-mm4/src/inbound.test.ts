@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { classifySmtpError } from '@hub/connectors';
 import { isHubError } from '@hub/errors';
 import { decodeMm4, encodeMm4, type Mm4ForwardReq } from '@hub/mm4';
 import { envelopeRecipient, forwardToMessage, originator, partOf, priorityOf } from './inbound.js';
-import { classifySmtpError } from './smtp.js';
 
 test('envelope recipients: +E164 with or without /TYPE=PLMN, bare digits; mailboxes and junk are 553', () => {
   assert.equal(envelopeRecipient('+4915112345678/TYPE=PLMN@mms.hub.example').value, '+4915112345678');

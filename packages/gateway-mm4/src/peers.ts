@@ -1,6 +1,6 @@
 import { BlockList, isIPv4 } from 'node:net';
 import type { Account, Mm4ConnectorConfig } from '@hub/config';
-import type { SmtpTarget } from './smtp.js';
+import type { SmtpTarget } from '@hub/connectors';
 
 /** How Hub reaches one peer for .RES and reports: its SMTP server and our system address toward it. */
 export interface PeerRoute {
@@ -89,6 +89,11 @@ export class Mm4PeerDirectory {
     const domain = peer?.mm4?.domain.toLowerCase();
     const same = this.#connectors.filter((c) => c.domain.toLowerCase() === domain).map((c) => c.id);
     return [...same, ...this.#connectors.map((c) => c.id).filter((id) => !same.includes(id))];
+  }
+
+  /** The `kind: 'mm4'` connector with id `id`, if configured. */
+  connector(id: string): Mm4ConnectorConfig | undefined {
+    return this.#connectors.find((c) => c.id === id);
   }
 
   /** How to reach `peer`: the enabled MM4 connector with the peer's domain, if any. */

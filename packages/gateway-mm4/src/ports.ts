@@ -1,3 +1,4 @@
+import type { Mm4SendCorrelation, SentReq } from '@hub/connectors';
 import type { Hop, HubMessage, MessageState, StampInfo } from '@hub/message';
 import type { ContentMeta, ContentStore, MessagePatch, TransitionResult } from '@hub/store';
 
@@ -24,29 +25,24 @@ export interface Mm4MessageStore {
 
 /** Where MMS part bytes go (the `@hub/store` ContentStore; only put/get are used). */
 export type Mm4ContentStore = Pick<ContentStore, 'put' | 'get'>;
-export type { ContentMeta };
-
-/** What Hub remembers about a REQ it sent, until the peer's .RES arrives. */
-export interface SentReq {
-  /** Hub id of the message (forward.REQ) or of the message reported on (report REQs). */
-  readonly hubId: string;
-  /** The connector (or peer account) the REQ went out on. */
-  readonly via: string;
-  readonly type: 'MM4_forward.REQ' | 'MM4_delivery_report.REQ' | 'MM4_read_reply_report.REQ';
-  /** X-Mms-Message-ID of the REQ. */
-  readonly messageId: string;
-}
+export type { ContentMeta, SentReq };
 
 /**
  * Correlation state shared by all instances (Redis-backed in production, see `RedisMm4Correlation`):
- * outbound REQ → .RES by transaction key, and inbound REQ dedupe (a peer re-sending a forward.REQ
- * whose 250 it did not see must not create a second message).
+ * outbound REQ → .RES by transaction key (the send side, {@link Mm4SendCorrelation}, is what the `mm4`
+ * connector uses), the .RES timeout, and inbound REQ dedupe (a peer re-sending a forward.REQ whose 250
+ * it did not see must not create a second message).
  */
-export interface Mm4Correlation {
-  /** Records an outbound REQ under its transaction key (`transactionKey(txId, ourOriginatorSystem)`). */
-  rememberSent(key: string, req: SentReq): Promise<void>;
+export interface Mm4Correlation extends Mm4SendCorrelation {
   /** The REQ a .RES answers, or `undefined` (unknown or expired). */
   findSent(key: string): Promise<SentReq | undefined>;
+  /**
+   * Records that the forward.RES for message `hubId` arrived (any attempt), so a pending .RES timeout of
+   * it does nothing. Best effort for the timer: the timeout also checks the message state.
+   */
+  resArrived(req: SentReq): Promise<void>;
+  /** True when {@link resArrived} was recorded for the message. */
+  hasRes(hubId: string): Promise<boolean>;
   /** Hub id already created for a peer's REQ (peer account + Transaction-ID), if any. */
   findInbound(peer: string, transactionId: string): Promise<string | undefined>;
   rememberInbound(peer: string, transactionId: string, hubId: string): Promise<void>;

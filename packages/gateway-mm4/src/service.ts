@@ -1,12 +1,62 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import type { Mm4ConnectorConfig } from '@hub/config';
+import type { Bus } from '@hub/bus';
+import type { HubConfig, Mm4ConnectorConfig } from '@hub/config';
+import type { Mm4ConnectorServices } from '@hub/connectors';
 import type { Service, ServiceFactory } from '@hub/runtime';
-import { FileContentStore, RedisContentStore, TieredContentStore, verifySecret } from '@hub/store';
+import {
+  FileContentStore,
+  type RedisClient,
+  RedisContentStore,
+  TieredContentStore,
+  verifySecret,
+} from '@hub/store';
 import { RedisMm4Correlation } from './correlation.js';
 import { Mm4Gateway } from './gateway.js';
 import { Mm4PeerDirectory } from './peers.js';
+
+/**
+ * The content store MM4 part bytes live in: Redis up to 64 KB, `<dataDir>/content` above, kept for
+ * `retention.messagesSeconds`. The gateway writes it; the `mm4` connector reads it.
+ */
+export function createMm4ContentStore(
+  config: HubConfig,
+  redis: RedisClient,
+  prefix: string,
+): TieredContentStore {
+  return new TieredContentStore({
+    small: new RedisContentStore({ redis, prefix, ttlMs: config.retention.messagesSeconds * 1000 }),
+    large: new FileContentStore({ dir: join(config.dataDir, 'content') }),
+  });
+}
+
+/** Options of {@link createMm4ConnectorServices}. */
+export interface Mm4ConnectorServicesOptions {
+  readonly config: HubConfig;
+  /** A command connection (the caller closes it). */
+  readonly redis: RedisClient;
+  readonly prefix: string;
+  /** Where .RES timeouts are queued (the MM4 gateway's worker handles them). */
+  readonly bus: Bus;
+}
+
+/**
+ * What the process running `mm4` connectors passes as `ConnectorDeps.mm4`: the same content store and
+ * Redis correlation the MM4 gateway uses, so the gateway matches the peer's .RES to the forward.REQ the
+ * connector sent and handles its timeout.
+ */
+export function createMm4ConnectorServices(o: Mm4ConnectorServicesOptions): Mm4ConnectorServices {
+  return {
+    content: createMm4ContentStore(o.config, o.redis, o.prefix),
+    correlation: new RedisMm4Correlation({
+      redis: o.redis,
+      prefix: o.prefix,
+      ttlMs: o.config.retention.upstreamIdsSeconds * 1000,
+      bus: o.bus,
+    }),
+  };
+}
 
 /**
  * `hub start mm4`: the MM4 interconnect as a service. Peers are the accounts with an `mm4` section; the
@@ -33,14 +83,12 @@ export const createMm4GatewayService: ServiceFactory = async (ctx) => {
     peers,
     store: core.messages,
     bus: core.bus,
-    content: new TieredContentStore({
-      small: new RedisContentStore({ redis, prefix, ttlMs: config.retention.messagesSeconds * 1000 }),
-      large: new FileContentStore({ dir: join(config.dataDir, 'content') }),
-    }),
+    content: createMm4ContentStore(config, redis, prefix),
     correlation: new RedisMm4Correlation({
       redis,
       prefix,
       ttlMs: config.retention.upstreamIdsSeconds * 1000,
+      bus: core.bus,
     }),
     ids: core.ids,
     verifyPassword: verifySecret,

@@ -136,7 +136,13 @@ export interface Rig {
   close(): Promise<void>;
 }
 
-export async function startRig(): Promise<Rig> {
+/** Options of {@link startRig}. */
+export interface RigOptions {
+  /** Overrides of the `peer-a-out` connector config (e.g. a short `resTimeoutMs`). */
+  readonly connector?: Record<string, unknown>;
+}
+
+export async function startRig(o: RigOptions = {}): Promise<Rig> {
   const redis = await RedisServer.start();
   const prefix = `t${Math.random().toString(36).slice(2, 8)}`;
   const connection = createRedisConnection({ url: redis.url, prefix, commandRetries: 2 });
@@ -144,7 +150,7 @@ export async function startRig(): Promise<Rig> {
   const bus = createBus({ connection });
   const store = new MessageStore({ redis: client, prefix });
   const content = new RedisContentStore({ redis: client, prefix });
-  const correlation = new RedisMm4Correlation({ redis: client, prefix });
+  const correlation = new RedisMm4Correlation({ redis: client, prefix, bus });
   const ids = new IdGenerator(7);
   const peer = new TestPeer();
   const peerPort = await peer.listen();
@@ -155,6 +161,7 @@ export async function startRig(): Promise<Rig> {
     port: peerPort,
     domain: PEER_DOMAIN,
     originatorSystem: HUB_SYSTEM,
+    ...o.connector,
   });
   const hash = await hashSecret(PEER_B_PASSWORD, { N: 1024, r: 8, p: 1 });
   const accounts = [

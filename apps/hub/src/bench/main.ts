@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { printTable, type Row } from './measure.js';
+import { mm4Forward } from './mm4.js';
 import { smppSubmit } from './smpp-submit.js';
 
 /**
@@ -9,6 +10,7 @@ import { smppSubmit } from './smpp-submit.js';
  */
 const SCENARIOS: Record<string, (o: { n: number; sessions: number; window: number }) => Promise<Row[]>> = {
   'smpp-submit': smppSubmit,
+  'mm4-forward': mm4Forward,
 };
 
 const { values, positionals } = parseArgs({

@@ -8,7 +8,7 @@ import {
   normalizeId,
   transactionKey,
 } from '@hub/mm4';
-import type { Mm4ContentStore, Mm4Correlation, Mm4MessageStore } from './ports.js';
+import type { Mm4PartReader, Mm4SendCorrelation, ResWait } from './ports.js';
 import { createPeerTransport, type PeerTransport, type SmtpTarget } from './smtp.js';
 
 /** Peer settings of an MM4 connector (a subset of the config's `kind: 'mm4'` connector). */
@@ -30,19 +30,28 @@ export interface Mm4SenderConfig {
   readonly rejectUnauthorized?: boolean;
   /** Ask the peer for an MM4_forward.RES (default true). */
   readonly ackRequest?: boolean;
+  /** Arm a .RES timeout after each 250 (needs `correlation.awaitRes`); none: wait forever. */
+  readonly resWait?: ResWait;
+  /** Socket, greeting and connection timeouts in ms (default 30 s). */
+  readonly timeoutMs?: number;
 }
 
 /** What the sender needs besides its config. */
 export interface Mm4SenderDeps {
-  /** Reads part bytes referenced by `MmsPart.ref`. */
-  readonly content: Pick<Mm4ContentStore, 'get'>;
+  /**
+   * Reads part bytes referenced by `MmsPart.ref`. Without it, an MM with stored parts fails the send as
+   * temporary (`HUB_ERR_CONNECTOR_TEMPORARY`: a deployment that forgot it, fixable without losing the MM).
+   */
+  readonly content?: Mm4PartReader;
   /** Records the sent REQ so the inbound gateway can match the .RES (recommended). */
-  readonly correlation?: Mm4Correlation;
+  readonly correlation?: Mm4SendCorrelation;
   /**
    * Links X-Mms-Message-ID → Hub id under the connector id, so delivery reports find the message
-   * (`MessageStore.linkUpstream`). Optional when the caller links itself.
+   * (`MessageStore.linkUpstream`). Optional when the caller links itself (the connector worker does).
    */
-  readonly store?: Pick<Mm4MessageStore, 'linkUpstream'>;
+  readonly store?: { linkUpstream(connectorId: string, upstreamId: string, hubId: string): Promise<void> };
+  /** Called when something went wrong after the mail was accepted (arming the .RES timeout). */
+  readonly onWarning?: (what: string, err?: unknown) => void;
   /** Transport override (tests); default a pooled nodemailer transport to host:port. */
   readonly transport?: PeerTransport;
   /** Clock (tests). */
@@ -51,7 +60,7 @@ export interface Mm4SenderDeps {
 
 /** What {@link Mm4Sender.send} resolves with (shape of the connectors' `SendResult`, plus MM4 facts). */
 export interface Mm4SendResult {
-  /** `[X-Mms-Message-ID]`: what delivery reports from the peer will name. */
+  /** `[X-Mms-Message-ID]` (normalised): what delivery reports from the peer will name. */
   readonly upstreamIds: string[];
   readonly segments: number;
   readonly acceptedAt: number;
@@ -63,7 +72,8 @@ export interface Mm4SendResult {
 const PRIORITY = ['Low', 'Normal', 'High', 'High'] as const;
 
 /**
- * The outbound MM4 send path (wrapped by `@hub/connectors` as the `mm4` connector kind): one
+ * The outbound MM4 send path (wrapped by {@link Mm4Connector} as the `mm4` connector kind, and used by
+ * `@hub/gateway-mm4` for MMs owed to peer accounts): one
  * MM4_forward.REQ per message over a pooled SMTP connection to the peer, with the X-Mms-* headers,
  * `+E164/TYPE=PLMN@domain` recipients and `multipart/related` content read from the content store.
  * The SMTP 250 means the peer's MTA has the mail; the MM4_forward.RES and delivery reports arrive later
@@ -89,6 +99,7 @@ export class Mm4Sender {
         : { auth: { user: config.username, pass: config.password ?? '' } }),
       ...(config.pool?.maxConnections === undefined ? {} : { maxConnections: config.pool.maxConnections }),
       ...(config.rejectUnauthorized === undefined ? {} : { rejectUnauthorized: config.rejectUnauthorized }),
+      ...(config.timeoutMs === undefined ? {} : { timeoutMs: config.timeoutMs }),
     };
     this.#transport = deps.transport ?? createPeerTransport(config.id, target);
   }
@@ -137,26 +148,39 @@ export class Mm4Sender {
    * Sends `msg` as an MM4_forward.REQ and resolves once the peer's SMTP server answered 250 to DATA.
    * Throws `HUB_ERR_MM4GW_PEER_UNAVAILABLE` (temporary: 4xx, connection, TLS, timeout — retry later),
    * `HUB_ERR_MM4GW_PEER_REJECTED` (permanent: 5xx; `details.smtpCode`), or the permanent encode errors of
-   * {@link encode}. Correlation keys are written before the mail leaves, so a fast .RES always matches.
+   * {@link encode}. Correlation keys are written before the mail leaves, so a fast .RES always matches;
+   * after the 250 the .RES timeout is armed (config `resWait`), its failure only warned about.
+   * `attempt` numbers resends after a missing .RES (default 1).
    */
-  async send(msg: HubMessage): Promise<Mm4SendResult> {
+  async send(msg: HubMessage, opts: { attempt?: number } = {}): Promise<Mm4SendResult> {
     const now = this.#d.now?.() ?? Date.now();
+    const attempt = opts.attempt ?? 1;
     // New Transaction-ID per attempt: a late .RES of an earlier attempt must not be taken for this one.
-    const transactionId = `${msg.id}.${now.toString(36)}`;
+    const transactionId = `${msg.id}.${now.toString(36)}${attempt > 1 ? `.${attempt}` : ''}`;
     const { encoded, messageId } = await this.encode(msg, transactionId);
     const key = transactionKey(transactionId, this.#c.originatorSystem);
+    const sent = {
+      hubId: msg.id,
+      via: this.#c.id,
+      type: 'MM4_forward.REQ' as const,
+      messageId,
+      ...(attempt > 1 ? { attempt } : {}),
+    };
     await Promise.all([
-      this.#d.correlation?.rememberSent(key, {
-        hubId: msg.id,
-        via: this.#c.id,
-        type: 'MM4_forward.REQ',
-        messageId,
-      }),
+      this.#d.correlation?.rememberSent(key, sent),
       this.#d.store?.linkUpstream(this.#c.id, normalizeId(messageId), msg.id),
     ]);
     const r = await this.#transport.send(encoded);
+    const wait = this.#c.resWait;
+    const awaitRes = this.#d.correlation?.awaitRes;
+    if ((this.#c.ackRequest ?? true) && wait !== undefined && awaitRes !== undefined) {
+      // The peer has the mail: a failure here must not fail the send (the worker would send it again).
+      await awaitRes
+        .call(this.#d.correlation, key, { ...sent, attempt }, wait)
+        .catch((err: unknown) => this.#d.onWarning?.('mm4 .RES timeout not armed', err));
+    }
     return {
-      upstreamIds: [messageId],
+      upstreamIds: [normalizeId(messageId)],
       segments: 1,
       acceptedAt: this.#d.now?.() ?? Date.now(),
       transactionId,
@@ -180,7 +204,7 @@ export class Mm4Sender {
     for (const p of c.parts) {
       const body =
         p.ref !== undefined
-          ? await this.#d.content.get(p.ref)
+          ? await this.#read(p.ref)
           : p.inline !== undefined
             ? Buffer.from(p.inline, 'base64')
             : Buffer.alloc(0);
@@ -194,6 +218,14 @@ export class Mm4Sender {
     }
     if (out.length === 0) throw new Errors.HUB_ERR_VALIDATION('MMS content', 'no parts');
     return out;
+  }
+
+  async #read(ref: string): Promise<Buffer> {
+    const content = this.#d.content;
+    if (content === undefined) {
+      throw new Errors.HUB_ERR_CONNECTOR_TEMPORARY(this.#c.id, 'no content store to read MMS parts from');
+    }
+    return await content.get(ref);
   }
 }
 
