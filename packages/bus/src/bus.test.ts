@@ -193,6 +193,24 @@ test('scheduled delivery becomes a delayed job; remove cancels it once', async (
   }
 });
 
+test('remove finds a job re-queued under a tracked fresh id; an explicit jobId removes only that job', async () => {
+  const q = Queues.connector(uniq());
+  const m = msg({ scheduleAt: Date.now() + 60_000 });
+  await bus.enqueue(q, m, { jobId: `${jobIdFor(m.id)}-a1`, track: true });
+  await bus.enqueue(q, m, { jobId: `${jobIdFor(m.id)}-a2`, track: true });
+  assert.equal(await bus.depth(q), 2);
+  assert.equal(await bus.remove(q, m.id, { jobId: `${jobIdFor(m.id)}-a9` }), false, 'explicit id only');
+  assert.equal(await bus.remove(q, m.id), true, 'the latest tracked job');
+  assert.equal(await bus.depth(q), 1);
+  assert.equal(await bus.remove(q, m.id), false, 'the older one is no longer the latest');
+  assert.equal(await bus.remove(q, m.id, { jobId: `${jobIdFor(m.id)}-a1` }), true);
+  // An untracked custom id is not found by message id.
+  const u = msg({ scheduleAt: Date.now() + 60_000 });
+  await bus.enqueue(q, u, { jobId: `${jobIdFor(u.id)}-x` });
+  assert.equal(await bus.remove(q, u.id), false);
+  assert.equal(await bus.remove(q, u.id, { jobId: `${jobIdFor(u.id)}-x` }), true);
+});
+
 test('same message id enqueued twice is one job', async () => {
   const q = Queues.connector(uniq());
   const m = msg({ scheduleAt: Date.now() + 60_000 });
@@ -241,8 +259,10 @@ test('throttled HubError pauses the queue and retries without using an attempt',
   const q = Queues.connector(uniq());
   const m = msg();
   const attempts: number[] = [];
+  const started: number[] = [];
   const w = bus.worker(q, async (_p, job) => {
     attempts.push(job.attemptsMade);
+    started.push(job.attemptsStarted);
     if (attempts.length === 1)
       throw new Errors.HUB_ERR_THROTTLED('carrier window full', { details: { retryAfterMs: 200 } });
   });
@@ -250,6 +270,7 @@ test('throttled HubError pauses the queue and retries without using an attempt',
     await bus.enqueue(q, m, { attempts: 1 });
     await waitFor(() => attempts.length === 2, { what: 'retry after throttle' });
     assert.deepEqual(attempts, [0, 0]);
+    assert.deepEqual(started, [1, 2], 'a throttled run still counts as started');
   } finally {
     await w.close();
   }

@@ -29,6 +29,13 @@ export interface EnqueueOptions {
   readonly attempts?: number;
   /** Replaces the catalog's backoff base delay (ms). */
   readonly backoffMs?: number;
+  /**
+   * With a custom `jobId` on a message queue: remember it as the message's latest job on this queue, so
+   * {@link Bus.remove} without a `jobId` finds it (cancel of a message re-queued under a fresh id, such
+   * as a connector retry `m-<id>-a<n>` or an operator retry `m-<id>-r<n>`). Costs one extra Redis write;
+   * the pointer lapses after the queue's failed-job retention.
+   */
+  readonly track?: boolean;
 }
 
 /** What {@link Bus.enqueue} returns. */
@@ -41,6 +48,11 @@ export interface JobInfo {
   readonly id: string;
   /** Failed attempts before this one (0 on the first run). */
   readonly attemptsMade: number;
+  /**
+   * Times this job was started, this run included: also counts runs that ended in a throttled pause or
+   * a crash (stall), which `attemptsMade` does not.
+   */
+  readonly attemptsStarted: number;
   readonly queue: string;
 }
 
@@ -55,6 +67,8 @@ export interface WorkerOptions {
    * (default 30 s). Lower it where a crash must not hold messages for a minute.
    */
   readonly lockDurationMs?: number;
+  /** How often this worker looks for stalled jobs (default: `lockDurationMs`). */
+  readonly stalledIntervalMs?: number;
   /** How often a job may be recovered from a crashed worker before it fails (default 3). */
   readonly maxStalledCount?: number;
 }
@@ -93,6 +107,10 @@ export interface Bus {
   /**
    * Removes a waiting or delayed job of a message (cancel). Returns false when there is none or it is already
    * running or finished (the caller then answers "cannot cancel").
+   *
+   * Which job: `opts.jobId` when given (only that one); otherwise the message's plain job (`m-<id>`) and,
+   * when that one is not removable, the latest job enqueued for the message with `track: true` (see
+   * {@link EnqueueOptions.track}). Throws the Redis error when Redis is unreachable.
    */
   remove(def: QueueDef<unknown>, messageId: string, opts?: { jobId?: string }): Promise<boolean>;
   /** Closes workers (in-flight jobs finish first), then queues and connections. Idempotent. */
@@ -137,7 +155,12 @@ export function createBus(opts: BusOptions): Bus {
       const data = r.data;
       const jobId = o.jobId ?? def.jobId(data);
       const delay = o.delay ?? def.delay(data, Date.now());
+      const plain = def.jobId(data);
       try {
+        if (o.track === true && jobId !== undefined && plain !== undefined && jobId !== plain) {
+          // Written before the add: a pointer to a job that never got added only makes remove miss it.
+          await client().set(latestKey(def.name, plain), jobId, 'EX', def.defaults.removeOnFail.age);
+        }
         const job = await queueOf(def as QueueDef<unknown>).add(def.key, data, {
           ...(jobId === undefined ? {} : { jobId }),
           ...(def.prioritized ? { priority: o.priority ?? def.priority(data) } : {}),
@@ -174,6 +197,7 @@ export function createBus(opts: BusOptions): Bus {
             return await processor(r.data, {
               id: job.id ?? '',
               attemptsMade: job.attemptsMade,
+              attemptsStarted: job.attemptsStarted,
               queue: def.name,
             });
           } catch (err) {
@@ -195,7 +219,7 @@ export function createBus(opts: BusOptions): Bus {
           prefix,
           concurrency: wo.concurrency ?? 10,
           lockDuration,
-          stalledInterval: lockDuration,
+          stalledInterval: wo.stalledIntervalMs ?? lockDuration,
           maxStalledCount: wo.maxStalledCount ?? 3,
           // A manual rate limit (throttled errors) only takes effect on workers that have a limiter.
           limiter: { max: Number.MAX_SAFE_INTEGER - 1, duration: 1_000 },
@@ -236,11 +260,17 @@ export function createBus(opts: BusOptions): Bus {
 
     async remove(def: QueueDef<unknown>, messageId: string, o: { jobId?: string } = {}): Promise<boolean> {
       const q = queueOf(def);
-      const id = o.jobId ?? jobIdFor(messageId);
-      const state = await q.getJobState(id);
-      if (state !== 'waiting' && state !== 'delayed' && state !== 'prioritized') return false;
-      // Remove refuses locked (active) jobs, so a job that started in between is not cancelled.
-      return (await q.remove(id)) === 1;
+      const removeOne = async (id: string): Promise<boolean> => {
+        const state = await q.getJobState(id);
+        if (state !== 'waiting' && state !== 'delayed' && state !== 'prioritized') return false;
+        // Remove refuses locked (active) jobs, so a job that started in between is not cancelled.
+        return (await q.remove(id)) === 1;
+      };
+      if (o.jobId !== undefined) return removeOne(o.jobId);
+      const plain = jobIdFor(messageId);
+      if (await removeOne(plain)) return true;
+      const latest = await client().get(latestKey(def.name, plain));
+      return latest !== null && latest !== plain && (await removeOne(latest));
     },
 
     close(): Promise<void> {
@@ -248,6 +278,11 @@ export function createBus(opts: BusOptions): Bus {
       return closing;
     },
   };
+
+  /** Pointer to a message's latest tracked job; the queue name's hash tag keeps it in the queue's slot. */
+  function latestKey(queueName: string, plainJobId: string): string {
+    return `${prefix}:${queueName}:latest:${plainJobId}`;
+  }
 
   async function shutdown(): Promise<void> {
     // Workers first: their in-flight jobs may still enqueue (route → connector), so producers stay open.

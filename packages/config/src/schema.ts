@@ -219,6 +219,26 @@ export const ApiKey = z.object({
   keyHash: SecretHash,
 });
 
+/**
+ * Queue worker settings shared by every Hub worker (router, connector and status workers, gateway outboxes).
+ * Defaults suit production; tests shorten the lock so a killed process's jobs come back within seconds.
+ */
+export const Workers = z.object({
+  /**
+   * How long a job stays locked without renewal (renewed every half of it). A crashed process's jobs are
+   * taken over by another worker about one to two lock durations later; too short a lock on a loaded
+   * machine (event-loop stalls longer than half of it) makes healthy jobs look stalled and run twice.
+   */
+  lockDurationMs: z.number().int().min(1_000).default(30_000),
+  /** How often a worker looks for stalled (lock expired) jobs (default: `lockDurationMs`). */
+  stalledIntervalMs: z.number().int().min(500).optional(),
+  /** Route jobs processed in parallel by each router process. */
+  routerConcurrency: z.number().int().min(1).max(1_000).default(50),
+  /** How often the router re-reads which connectors are up (published connector states). */
+  connectorStateIntervalMs: z.number().int().min(100).default(2_000),
+});
+export type Workers = z.infer<typeof Workers>;
+
 export const HubConfig = z.object({
   /** Instance name for logs and node ids (defaults to hostname-pid). */
   instance: z.string().max(128).optional(),
@@ -243,12 +263,17 @@ export const HubConfig = z.object({
       }),
       mm4: SmtpListener.default(SmtpListener.parse({})),
       api: HttpListener.extend({ port: Port.default(8080) }).default({ enabled: true, host: '0.0.0.0', port: 8080 }),
+      /** Prometheus `/metrics` of this process (every app). Each process on a host needs its own port. */
+      metrics: z
+        .object({ enabled: z.boolean().default(true), host: Host, port: Port.default(9464) })
+        .default({ enabled: true, host: '0.0.0.0', port: 9464 }),
     })
     .default({
       smpp: SmppListener.parse({}),
       mm7: { enabled: true, host: '0.0.0.0', port: 8070, path: '/mm7' },
       mm4: SmtpListener.parse({}),
       api: { enabled: true, host: '0.0.0.0', port: 8080 },
+      metrics: { enabled: true, host: '0.0.0.0', port: 9464 },
     }),
   retention: z
     .object({
@@ -262,6 +287,7 @@ export const HubConfig = z.object({
       routeQueueHighWater: z.number().int().positive().default(1_000_000),
     })
     .default({ routeQueueHighWater: 1_000_000 }),
+  workers: Workers.default({ lockDurationMs: 30_000, routerConcurrency: 50, connectorStateIntervalMs: 2_000 }),
   accounts: z.array(Account).default([]),
   connectors: z.array(Connector).default([]),
   /** Route tables (validated by @hub/routing at start). */

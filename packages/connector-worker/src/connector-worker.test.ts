@@ -97,7 +97,13 @@ function mt(
   };
 }
 
-const job = (attemptsMade = 0) => ({ id: 'j', attemptsMade, queue: 'q' });
+/** Job facts as the bus gives them; a throttled run counts as started but not made. */
+const job = (attemptsMade = 0, attemptsStarted = attemptsMade + 1, id = '') => ({
+  id,
+  attemptsMade,
+  attemptsStarted,
+  queue: 'q',
+});
 
 let redis: RedisServer;
 let conn: RedisConnection;
@@ -241,7 +247,7 @@ test('cancelled (final) and already-submitted messages are skipped', async () =>
   assert.equal(fakes.get('a')!.sends.length, before);
 });
 
-test('permanent failure → rejected with the upstream status as err; temporary → retried, then undeliverable', async () => {
+test('permanent failure → rejected with the upstream status as err; temporary → re-enqueued with delays, then undeliverable', async () => {
   const fake = fakes.get('a')!;
   const saved = fake.sendImpl;
   try {
@@ -254,6 +260,7 @@ test('permanent failure → rejected with the upstream status as err; temporary 
     await worker.process('a', p, job());
     const rec = await store.get(p.id);
     assert.equal(rec?.state, 'rejected');
+    assert.equal(rec?.attempts, 1);
     assert.equal(rec?.history.at(-1)?.error, '011');
     assert.equal(await bus.remove(Queues.outbox('acme'), '', { jobId: `r-${p.id}-rejected` }), true);
 
@@ -261,27 +268,76 @@ test('permanent failure → rejected with the upstream status as err; temporary 
       throw new Errors.HUB_ERR_SMPP_RESPONSE_TIMEOUT('submit_sm', 10);
     };
     const t = await stored(mt());
-    await assert.rejects(
-      worker.process('a', t, job(0)),
-      (e) => (e as { code?: string }).code === 'HUB_ERR_SMPP_RESPONSE_TIMEOUT',
-    );
-    await assert.rejects(worker.process('a', t, job(1)));
-    assert.equal(await store.state(t.id), 'routed');
-    await worker.process('a', t, job(2)); // third attempt = retries.temporary.attempts
-    assert.equal(await store.state(t.id), 'undeliverable');
+    // The job completes; the running worker of "a" takes the delayed re-tries (m-<id>-a1, -a2).
+    await worker.process('a', t, job());
+    await waitFor(async () => (await store.state(t.id)) === 'undeliverable', {
+      timeoutMs: 10_000,
+      what: 'undeliverable after retries.temporary.attempts (3)',
+    });
     assert.equal((await store.get(t.id))?.attempts, 3);
-
-    fake.sendImpl = async () => {
-      throw new Errors.HUB_ERR_CONNECTOR_THROTTLED('a', 'ESME_RTHROTTLED');
-    };
-    const th = await stored(mt());
-    await assert.rejects(
-      worker.process('a', th, job(0)),
-      (e) => (e as { recovery?: string }).recovery === 'throttled',
-    );
-    assert.equal(await store.state(th.id), 'routed');
+    assert.equal(fake.sends.filter((m) => m.id === t.id).length, 3);
+    assert.equal(await bus.remove(Queues.outbox('acme'), '', { jobId: `r-${t.id}-undeliverable` }), true);
   } finally {
     fake.sendImpl = saved;
+  }
+});
+
+test('throttled: the queue pauses with the policy delay; at retries.throttled.attempts → undeliverable', async () => {
+  const fake = fakes.get('a')!;
+  const saved = fake.sendImpl;
+  try {
+    fake.sendImpl = async () => {
+      throw new Errors.HUB_ERR_CONNECTOR_THROTTLED('a', 'ESME_RTHROTTLED', { details: { upstreamStatus: 0x58 } });
+    };
+    const th = await stored(mt());
+    // Default throttled policy: 50 tries, 1 s doubling to 30 s.
+    await assert.rejects(worker.process('a', th, job(0, 1)), (e) => {
+      const h = e as { recovery?: string; details?: { retryAfterMs?: number } };
+      return h.recovery === 'throttled' && h.details?.retryAfterMs === 1_000;
+    });
+    await assert.rejects(
+      worker.process('a', th, job(0, 3)),
+      (e) => (e as { details?: { retryAfterMs?: number } }).details?.retryAfterMs === 4_000,
+    );
+    await assert.rejects(
+      worker.process('a', th, job(0, 49)),
+      (e) => (e as { details?: { retryAfterMs?: number } }).details?.retryAfterMs === 30_000,
+    );
+    assert.equal(await store.state(th.id), 'routed');
+    assert.equal((await store.get(th.id))?.attempts, 0, 'throttled runs are not failed attempts');
+    await worker.process('a', th, job(0, 50));
+    const rec = await store.get(th.id);
+    assert.equal(rec?.state, 'undeliverable');
+    assert.equal(rec?.history.at(-1)?.error, '088');
+    assert.match(rec?.history.at(-1)?.detail ?? '', /gave up after 50 throttled tries/);
+    assert.equal(await bus.remove(Queues.outbox('acme'), '', { jobId: `r-${th.id}-undeliverable` }), true);
+  } finally {
+    fake.sendImpl = saved;
+  }
+});
+
+test('a message waiting for its delayed retry can be cancelled by message id; tries count from the hand-over', async () => {
+  const base = cfg('a', {
+    retries: { temporary: { attempts: 3, delayMs: 10 }, permanent: { attempts: 1, delayMs: 0 } },
+  });
+  const slowCfg = cfg('slow', { retries: { temporary: { attempts: 5, delayMs: 60_000 } } });
+  await worker.setConnectors([base, slowCfg]);
+  try {
+    const slow = fakes.get('slow')!;
+    slow.sendImpl = async () => {
+      throw new Errors.HUB_ERR_SMPP_RESPONSE_TIMEOUT('submit_sm', 10);
+    };
+    // Handed over after 4 failed tries elsewhere (e.g. before an operator retry): this is try 1 of 5 here.
+    const m = await stored({ ...mt({ connector: 'slow' }), attempts: 4 });
+    await worker.process('slow', m, job(0, 1, `m-${m.id}-r1`));
+    const rec = await store.get(m.id);
+    assert.equal(rec?.state, 'routed', 'not given up: 1 try of 5 on this connector');
+    assert.equal(rec?.attempts, 5);
+    assert.equal(await bus.depth(Queues.connector('slow')), 1, 'one delayed retry');
+    assert.equal(await bus.remove(Queues.connector('slow'), m.id), true, 'found under m-<id>-a5 by message id');
+    assert.equal(await bus.depth(Queues.connector('slow')), 0);
+  } finally {
+    await worker.setConnectors([base]);
   }
 });
 

@@ -1,4 +1,4 @@
-import { type Bus, type BusWorker, type JobInfo, Queues, type StatusEvent } from '@hub/bus';
+import { type Bus, type BusWorker, type JobInfo, jobIdFor, Queues, type StatusEvent } from '@hub/bus';
 import type { Connector as ConnectorConfig } from '@hub/config';
 import {
   type Connector,
@@ -26,7 +26,7 @@ import { enqueueReport } from './report.js';
  * Redis key under which each running connector's {@link ConnectorState} is published:
  * `<prefix>:connector-state:<connector id>`.
  *
- * **Contract (read by the REST API):** the value is a JSON object, {@link PublishedConnectorState}: the
+ * **Contract (read by the REST API, and by the router's `ConnectorStates`, which builds the same key):** the value is a JSON object, {@link PublishedConnectorState}: the
  * connector's `state()` plus `instance` (the Hub process that wrote it) and `publishedAt` (ms since
  * epoch). It is rewritten every `stateIntervalMs` (default 5 s) with a TTL of `stateTtlMs` (default 15 s),
  * so a missing key means no live process runs that connector. When several processes run the same
@@ -57,10 +57,13 @@ export interface ConnectorWorkerOptions {
   /** Passed to every connector (the worker supplies `onEvent` and `onWarning`). */
   readonly connectorDeps?: Omit<ConnectorDeps, 'onEvent' | 'onWarning'>;
   /**
-   * BullMQ lock of connector jobs (default 5 s, renewed every half of it). A crashed process's jobs are
-   * picked up again about one to two lock durations after another worker runs.
+   * BullMQ lock of connector jobs (default 5 s, renewed every half of it; `hub start` passes config
+   * `workers.lockDurationMs`). A crashed process's jobs are picked up again about one to two lock
+   * durations after another worker runs.
    */
   readonly lockDurationMs?: number;
+  /** How often stalled connector jobs are looked for (default: the lock duration). */
+  readonly stalledIntervalMs?: number;
   /** Writes a connector's state JSON with a TTL (e.g. Redis `SET key value PX ttl`); none: not published. */
   readonly publishState?: (connectorId: string, json: string, ttlMs: number) => Promise<void>;
   readonly stateTtlMs?: number;
@@ -86,22 +89,24 @@ interface Running {
  * 2. Connector down and the route has fallbacks → re-routed to the first fallback (below) without trying.
  * 3. `send()` → every upstream id is linked to the Hub id **first** (a receipt may arrive at once), then
  *    `submitted` (hop `upstream_ack`), `upstream` and a `submitted` hop stamp dated when the send began.
- * 4. Failures, by the error's `recovery` and the connector's `retries` policy:
- *    - `throttled`: rethrown; the bus pauses the queue `retries.throttled.delayMs` (unless the error says
- *      `retryAfterMs`) and the job runs again without using an attempt. Throttling never fails a
- *      message (`retries.throttled.attempts` is not enforced).
- *    - `temporary`: the job's attempt number (BullMQ `attemptsMade + 1`, per connector queue) is compared
- *      with `min(retries.temporary.attempts, queue attempts = 10)`. Before the last attempt the error is
- *      rethrown and BullMQ retries with the queue's exponential backoff (2 s, 4 s, 8 s … — the policy's
- *      `delayMs`/`maxDelayMs` are not applied per job: the router enqueues with the queue defaults). At
- *      the last attempt the message becomes `undeliverable` with its report.
- *    - `permanent`: retried like a temporary failure while `retries.permanent.attempts` (default 1)
- *      allows, then `rejected` with its report (the upstream refused the message itself).
- *    - With fallbacks left, a permanent failure, a last temporary attempt, or any temporary failure
- *      while the connector is down re-routes instead: `routed` again (hop `routed`), `route` updated with
- *      the fallback as connector and the rest as fallbacks, enqueued on the fallback's queue; this job
+ * 4. Failures, by the error's `recovery` and the connector's `retries` policy (`attempts` = tries in
+ *    all, `delayMs` doubled per try up to `maxDelayMs`):
+ *    - `throttled`: the queue pauses (the error's `retryAfterMs`, else the policy's delay for this try)
+ *      and the job runs again. Throttled runs are counted per job (BullMQ `attemptsStarted`, i.e. since
+ *      the message's last other failure); at `retries.throttled.attempts` the message becomes
+ *      `undeliverable` ("gave up after N throttled tries"). They do not add to the record's `attempts`.
+ *    - `temporary` / `permanent`: the record's `attempts` is incremented (→ n). The tries on this
+ *      connector are n minus the payload's `attempts` (the count when the message was handed to this
+ *      connector: router, failover and operator retry set it). Below the class's `attempts`, the message
+ *      is re-enqueued on the same queue as a delayed job `m-<id>-a<n>` (delay from the policy, never past
+ *      `expireAt`), enqueued with `track` so a cancel by message id finds it, and this job completes. At
+ *      the limit: `undeliverable` (temporary) or `rejected` (permanent) with the report owed.
+ *    - With fallbacks left, a permanent failure, a try at the limit, or any temporary failure while the
+ *      connector is down re-routes instead: `routed` again (hop `routed`), `route` updated with the
+ *      fallback as connector and the rest as fallbacks, enqueued on the fallback's queue; this job
  *      completes.
- *    The record's `attempts` counts every failed try over all connectors.
+ *    Errors of Hub itself (store, Redis) are rethrown: the bus retries the job with the queue's backoff.
+ *    At-least-once: a crash between the re-enqueue and the job's completion may send once more.
  *
  * Receive side: a receipt becomes a `StatusEvent` on `Queues.events` (the {@link StatusWorker} applies
  * it) and an MO becomes a new message on the route queue (the router's MO table picks the account); the
@@ -210,6 +215,7 @@ export class ConnectorWorker {
     r.worker = this.#o.bus.worker(Queues.connector(r.id), (msg, job) => this.process(r.id, msg, job), {
       concurrency,
       lockDurationMs: this.#o.lockDurationMs ?? 5_000,
+      ...(this.#o.stalledIntervalMs === undefined ? {} : { stalledIntervalMs: this.#o.stalledIntervalMs }),
       throttleMs: config.retries.throttled.delayMs,
     });
     const s = r.connector.state();
@@ -236,7 +242,8 @@ export class ConnectorWorker {
 
   /**
    * Processes one job of connector `connectorId` (the bus calls it; exposed for tests). Rejects with the
-   * errors the bus acts on: throttled (pause and retry), temporary (backoff), anything else is retried.
+   * errors the bus acts on: throttled (pause and retry); Hub's own failures (store, Redis) are retried with
+   * the queue's backoff. Upstream failures are handled here (re-enqueue, failover or a final state).
    */
   async process(connectorId: string, msg: HubMessage, job: JobInfo): Promise<void> {
     const r = this.#running.get(connectorId);
@@ -262,7 +269,7 @@ export class ConnectorWorker {
     }
     const fallbacks = msg.route?.fallbacks ?? [];
     if (fallbacks.length > 0 && !r.connector.state().up) {
-      await this.#failover(r, msg, 'connector down');
+      await this.#failover(r, msg, job, 'connector down');
       return;
     }
     const started = Date.now();
@@ -297,39 +304,81 @@ export class ConnectorWorker {
       : new Errors.HUB_ERR_CONNECTOR_TEMPORARY(r.id, err instanceof Error ? err.message : String(err), {
           cause: err,
         });
-    if (e.recovery === 'throttled') throw e;
+    const fallbacks = msg.route?.fallbacks ?? [];
+    const by = this.#o.instance;
+    if (e.recovery === 'throttled') {
+      const rule = r.config.retries.throttled;
+      // attemptsMade counts failed runs (crash recoveries aside, none: upstream failures complete the job).
+      const tries = Math.max(1, job.attemptsStarted - job.attemptsMade);
+      if (tries < rule.attempts) {
+        const after = e.details?.retryAfterMs;
+        if (typeof after === 'number' && after > 0) throw e;
+        throw new Errors.HUB_ERR_CONNECTOR_THROTTLED(r.id, e.code, {
+          cause: e,
+          details: { ...e.details, retryAfterMs: Math.max(1, backoff(rule, tries)) },
+        });
+      }
+      if (fallbacks.length > 0) {
+        await this.#failover(r, msg, job, `${e.code} ×${tries}`);
+        return;
+      }
+      this.#o.log.warn({ id: msg.id, connector: r.id, code: e.code, tries }, 'throttled too often; giving up');
+      await this.#finish(msg, 'undeliverable', 'failed', {
+        by,
+        connector: r.id,
+        error: receiptError(e),
+        detail: `${e.code}: gave up after ${tries} throttled tries (retries.throttled.attempts)`.slice(0, 512),
+      });
+      return;
+    }
     const accepted = e.details?.acceptedUpstreamIds;
     if (Array.isArray(accepted)) {
       // Segments that went before the failure: their receipts still map to the message.
       await Promise.all(accepted.map((u) => this.#o.store.linkUpstream(r.id, String(u), msg.id)));
     }
-    await this.#o.store.incrementAttempts(msg.id).catch(() => undefined);
+    let n: number;
+    try {
+      n = await this.#o.store.incrementAttempts(msg.id);
+    } catch (err2) {
+      if (!isHubError(err2, 'HUB_ERR_NOT_FOUND')) throw err2;
+      this.#o.log.warn({ id: msg.id, connector: r.id }, 'message record gone after a failed send; job dropped');
+      return;
+    }
     const rule = e.recovery === 'permanent' ? r.config.retries.permanent : r.config.retries.temporary;
-    const attempt = job.attemptsMade + 1;
-    const last = attempt >= Math.min(rule.attempts, Queues.connector(r.id).defaults.attempts);
-    const fallbacks = msg.route?.fallbacks ?? [];
+    const tries = Math.max(1, n - msg.attempts);
+    const last = tries >= rule.attempts;
     if (fallbacks.length > 0 && (e.recovery === 'permanent' || last || !r.connector.state().up)) {
-      await this.#failover(r, msg, e.code);
+      await this.#failover(r, msg, job, e.code, n);
       return;
     }
     if (!last) {
-      this.#o.log.warn({ id: msg.id, connector: r.id, code: e.code, attempt }, 'send failed; will retry');
-      // The policy allows more tries of a permanent failure: the bus must not fail the job at once.
-      if (e.recovery === 'permanent')
-        throw new Errors.HUB_ERR_CONNECTOR_TEMPORARY(r.id, e.code, { cause: e });
-      throw e;
+      const now = Date.now();
+      let delay = backoff(rule, tries);
+      if (msg.options.expireAt !== undefined) delay = Math.min(delay, Math.max(0, msg.options.expireAt - now));
+      const jobId = `${jobIdFor(msg.id)}-a${n}`;
+      await this.#o.bus.enqueue(Queues.connector(r.id), { ...msg, state: 'routed' }, { jobId, delay, track: true });
+      this.#o.log.warn(
+        { id: msg.id, connector: r.id, code: e.code, try: tries, of: rule.attempts, delayMs: delay, jobId },
+        'send failed; will retry',
+      );
+      return;
     }
     const state: MessageState = e.recovery === 'permanent' ? 'rejected' : 'undeliverable';
-    this.#o.log.warn({ id: msg.id, connector: r.id, code: e.code, attempt, state }, 'send failed for good');
+    this.#o.log.warn({ id: msg.id, connector: r.id, code: e.code, tries, state }, 'send failed for good');
     await this.#finish(msg, state, 'failed', {
-      by: this.#o.instance,
+      by,
       connector: r.id,
       error: receiptError(e),
       detail: `${e.code}: ${e.message}`.slice(0, 512),
     });
   }
 
-  async #failover(r: Running, msg: HubMessage, why: string): Promise<void> {
+  /**
+   * Hands the message to the route's next connector. `attempts` (the record's count now) becomes the
+   * payload's, the base the next connector counts its tries from. A job under a fresh id (retry) passes
+   * its id on, so a job kept from an earlier round on that queue cannot swallow it.
+   */
+  async #failover(r: Running, msg: HubMessage, job: JobInfo, why: string, attempts?: number): Promise<void> {
     const [next, ...rest] = msg.route?.fallbacks ?? [];
     if (next === undefined || msg.route === undefined) return;
     const route = {
@@ -337,6 +386,7 @@ export class ConnectorWorker {
       connector: next,
       ...(rest.length > 0 ? { fallbacks: rest } : {}),
     };
+    const base = attempts ?? (await this.#o.store.get(msg.id))?.attempts ?? msg.attempts;
     this.#o.log.info({ id: msg.id, from: r.id, to: next, why }, 'failover to the next connector');
     // Route first, so a cancel_sm meanwhile looks in the right queue.
     await this.#o.store.update(msg.id, { route });
@@ -345,7 +395,11 @@ export class ConnectorWorker {
       connector: next,
       detail: `failover from ${r.id}: ${why}`.slice(0, 512),
     });
-    await this.#o.bus.enqueue(Queues.connector(next), { ...msg, state: 'routed', route });
+    await this.#o.bus.enqueue(
+      Queues.connector(next),
+      { ...msg, state: 'routed', route, attempts: base },
+      job.id === '' || job.id === jobIdFor(msg.id) ? {} : { jobId: job.id, track: true },
+    );
   }
 
   /** Final state for a message that will not be sent, with its report (enqueued first, see enqueueReport). */
@@ -418,6 +472,12 @@ export class ConnectorWorker {
 }
 
 const EVENT_ID = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/** Delay before try `tries + 1` of a retry policy: `delayMs` doubled per try, capped at `maxDelayMs`. */
+function backoff(rule: { delayMs: number; maxDelayMs: number }, tries: number): number {
+  const d = rule.delayMs * 2 ** Math.min(Math.max(0, tries - 1), 30);
+  return Math.min(d, Math.max(rule.maxDelayMs, rule.delayMs));
+}
 
 /** The 3-digit `err:` of the receipt owed: the upstream's command_status when it gave one, else Hub's own. */
 function receiptError(e: HubError): string {

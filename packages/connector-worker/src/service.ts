@@ -11,13 +11,23 @@ import { StatusWorker } from './status-worker.js';
  * (a stored document replaces the configured connector of the same id; invalid documents are logged and
  * skipped). Every change in the store reloads the set on every running process: new connectors start,
  * removed or disabled ones stop, changed ones restart. Connector states are published under
- * `<prefix>:connector-state:<id>` (see `connectorStateKey`).
+ * `<prefix>:connector-state:<id>` (see `connectorStateKey`). Both workers take their lock settings from
+ * config `workers` (`lockDurationMs`, `stalledIntervalMs`).
  */
 export const createConnectorWorkerService: ServiceFactory = async (ctx) => {
   const { core, config, log } = ctx;
   const redis = core.connection.client('command');
   const prefix = core.connection.prefix;
-  const common = { bus: core.bus, store: core.messages, ids: core.ids, instance: ctx.instance, log };
+  const w = config.workers;
+  const common = {
+    bus: core.bus,
+    store: core.messages,
+    ids: core.ids,
+    instance: ctx.instance,
+    log,
+    lockDurationMs: w.lockDurationMs,
+    ...(w.stalledIntervalMs === undefined ? {} : { stalledIntervalMs: w.stalledIntervalMs }),
+  };
   const connectors = new ConnectorWorker({
     ...common,
     connectorDeps: { startWaitMs: 3_000 },

@@ -13,8 +13,10 @@ export interface StatusWorkerOptions {
   readonly log: WorkerLogger;
   /** Events processed in parallel (default 50). */
   readonly concurrency?: number;
-  /** BullMQ lock of event jobs (default 5 s). */
+  /** BullMQ lock of event jobs (default 5 s; `hub start` passes config `workers.lockDurationMs`). */
   readonly lockDurationMs?: number;
+  /** How often stalled event jobs are looked for (default: the lock duration). */
+  readonly stalledIntervalMs?: number;
 }
 
 const HOP: Readonly<Record<StatusEvent['kind'], Hop>> = {
@@ -54,6 +56,7 @@ export class StatusWorker {
     this.#worker ??= this.#o.bus.worker(Queues.events, (ev, job) => this.handle(ev, job), {
       concurrency: this.#o.concurrency ?? 50,
       lockDurationMs: this.#o.lockDurationMs ?? 5_000,
+      ...(this.#o.stalledIntervalMs === undefined ? {} : { stalledIntervalMs: this.#o.stalledIntervalMs }),
     });
   }
 

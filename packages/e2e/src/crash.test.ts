@@ -78,6 +78,9 @@ before(async () => {
       { id: 'c', port: smsc.port, systemId: 'hubc', password: 'pc', extra: { windowSize: WINDOW } },
     ],
     routes: [{ id: 'default', order: 0, table: 'mt', action: { type: 'connector', connector: 'c' } }],
+    // A short lock: the killed process's route and connector jobs are taken over within a few seconds
+    // (lock expiry + one stalled check) instead of the 30 s default.
+    workers: { lockDurationMs: 3_000, stalledIntervalMs: 1_000 },
   };
   const dir = mkdtempSync(join(tmpdir(), 'hub-crash-'));
   configFile = join(dir, 'hub.json');
@@ -130,7 +133,7 @@ test(`SIGKILL of router + connectors mid-run, then a restart: all ${N} messages 
 
   const ids = new Set(submitted.messageIds as string[]);
   assert.equal(ids.size, N);
-  // Bounded: the router's stalled jobs come back after its 15 s lock; connector jobs after 5 s.
+  // Bounded: stalled route and connector jobs come back after the 3 s lock plus one 1 s stalled check.
   await waitFor(
     () => {
       const got = new Set(esme.receipts.map((r) => r.id));

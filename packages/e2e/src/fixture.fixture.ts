@@ -20,7 +20,7 @@ export interface SmppUpstream {
   readonly extra?: Record<string, unknown>;
 }
 
-/** A Hub configuration for tests: SMPP listener on 127.0.0.1, other listeners off, fast reconnects. */
+/** A Hub configuration for tests: SMPP listener on 127.0.0.1, other listeners (metrics too) off, fast reconnects. */
 export function hubConfig(o: {
   redisUrl: string;
   prefix: string;
@@ -29,15 +29,20 @@ export function hubConfig(o: {
   connectors: readonly SmppUpstream[];
   routes: readonly Record<string, unknown>[];
   instance?: string;
+  /** Config `workers` (lock duration, connector state polling). */
+  workers?: Record<string, unknown>;
 }): HubConfig {
   return HubConfigSchema.parse({
     ...(o.instance === undefined ? {} : { instance: o.instance }),
+    ...(o.workers === undefined ? {} : { workers: o.workers }),
     redis: { url: o.redisUrl, prefix: o.prefix },
     listeners: {
       smpp: { host: '127.0.0.1', port: o.smppPort, windowSize: 50 },
       mm7: { enabled: false, port: 0 },
       mm4: { enabled: false, port: 0 },
       api: { enabled: false, port: 0 },
+      // Several hubs run at once (test files in parallel, the crash test's child): no fixed metrics port.
+      metrics: { enabled: false, port: 0 },
     },
     accounts: o.accounts.map((a) => ({ id: a.id, smpp: { systemId: a.id, passwordHash: a.hash } })),
     connectors: o.connectors.map((c) => ({

@@ -5,12 +5,21 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createConnectorWorkerService } from '@hub/connector-worker';
+import {
+  type Bus,
+  createBus,
+  createRedisConnection,
+  jobIdFor,
+  Queues,
+  type RedisClient,
+  type RedisConnection,
+} from '@hub/bus';
+import { connectorStateKey, createConnectorWorkerService } from '@hub/connector-worker';
 import { createSmppGatewayService } from '@hub/gateway-smpp';
 import { createRouterService } from '@hub/router';
 import { type RunningHub, startHub } from '@hub/runtime';
 import { encodeText, SmppClient } from '@hub/smpp';
-import { hashSecret } from '@hub/store';
+import { hashSecret, MessageStore } from '@hub/store';
 import { EsmeClient, freePort, RedisServer, SmscSimulator, waitFor } from '@hub/testkit';
 import { e164, hubConfig, log, moRoute, mtRoute, receiptFor } from './fixture.fixture.js';
 
@@ -22,6 +31,12 @@ let hub: RunningHub;
 let acme: EsmeClient;
 let beta: EsmeClient;
 let smppPort: number;
+/** The test's own clients on the hub's Redis (message records, and the bus an operator retry uses). */
+let conn: RedisConnection;
+let redisClient: RedisClient;
+let messages: MessageStore;
+let opsBus: Bus;
+const STATE_INTERVAL_MS = 200;
 
 before(async () => {
   redis = await RedisServer.start({ appendonly: false });
@@ -80,6 +95,7 @@ before(async () => {
       moRoute('mo-acme', 10, '7777', 'acme'),
       moRoute('mo-beta', 20, '8888', 'beta'),
     ],
+    workers: { connectorStateIntervalMs: STATE_INTERVAL_MS },
   });
   hub = await startHub({
     config,
@@ -96,9 +112,15 @@ before(async () => {
     EsmeClient.connect({ port: smppPort, systemId: 'beta', password: 'secret' }),
   ]);
   await Promise.all([smscA.waitForBound(3), smscB.waitForBound(1), smscT.waitForBound(1)]);
+  conn = createRedisConnection({ url: redis.url, prefix: 'e2e' });
+  redisClient = conn.client();
+  messages = new MessageStore({ redis: redisClient, prefix: 'e2e' });
+  opsBus = createBus({ connection: conn });
 });
 
 after(async () => {
+  await opsBus?.close();
+  redisClient?.disconnect();
   await Promise.allSettled([acme?.close(), beta?.close()]);
   await hub?.stop();
   await Promise.allSettled([smscA?.stop(), smscB?.stop(), smscT?.stop()]);
@@ -217,13 +239,59 @@ test('MO from the SMSC reaches the ESME its short code routes to', async () => {
   assert.equal(acme.mos.length, 1, 'the other account’s MO did not go to acme');
 });
 
-test('failover: the first connector is down, the message goes out on the second and its receipt comes back', async () => {
+test('failover: the first connector is down, the router sends straight to the second and its receipt comes back', async () => {
+  // The connector workers publish "down" as not up and "b" as up; the router reads them every 200 ms.
+  const published = async (id: string) => {
+    const json = await redisClient.get(connectorStateKey('e2e', id));
+    return json === null ? undefined : (JSON.parse(json) as { up: boolean }).up;
+  };
+  await waitFor(async () => (await published('down')) === false && (await published('b')) === true, {
+    timeoutMs: 10_000,
+    what: 'connector states published',
+  });
+  await sleep(STATE_INTERVAL_MS * 3); // a router refresh after the states appeared
   const id = await submitOk(acme, { ...e164('491800000001'), text: 'failover' });
   await waitFor(() => submitsTo(smscB, '491800000001').length === 1, {
     timeoutMs: 10_000,
     what: 'submit on b',
   });
   await receiptFor(acme, id, 'DELIVRD');
+  const rec = await messages.get(id);
+  const routed = rec?.history.filter((h) => h.hop === 'routed') ?? [];
+  assert.equal(routed[0]?.connector, 'b', 'the router picked b: down was published as down');
+  assert.ok(!routed.some((h) => /failover from/.test(h.detail ?? '')), 'no failover by the connector worker');
+});
+
+test('operator retry: a message the SMSC rejected is retried under a fresh job id and delivered', async () => {
+  const to = '491700000777';
+  smscA.behaviour.failStatus = (pdu) => (pdu.destination_addr === to ? 0x45 : undefined); // ESME_RSUBMITFAIL
+  let id: string;
+  try {
+    id = await submitOk(acme, { ...e164(to), text: 'retry me' });
+    await receiptFor(acme, id, 'REJECTD');
+    assert.equal((await messages.get(id))?.state, 'rejected');
+  } finally {
+    smscA.behaviour.failStatus = undefined;
+  }
+  // What POST /v1/messages/:id/retry does (@hub/api): back to accepted (hop retry), then the record without
+  // its route on the route queue under `m-<id>-r<n>` (the first job may be retained as failed).
+  await messages.transition(id, 'accepted', 'retry', { by: 'api:ops', detail: 'operator retry 1' }, { retry: true });
+  const fresh = await messages.get(id);
+  assert.ok(fresh);
+  const { route: _route, ...payload } = fresh;
+  await opsBus.enqueue(Queues.route, payload, { jobId: `${jobIdFor(id)}-r1` });
+  await waitFor(() => submitsTo(smscA, to).some((s) => s.status === 0), {
+    timeoutMs: 10_000,
+    what: 'the retried submit accepted at the SMSC',
+  });
+  await waitFor(() => acme.receipts.some((r) => r.id === id && r.text.includes('stat:DELIVRD')), {
+    timeoutMs: 15_000,
+    what: 'DELIVRD receipt after the retry',
+  });
+  const rec = await messages.get(id);
+  assert.equal(rec?.state, 'delivered');
+  assert.equal(rec?.attempts, 1, 'the rejected try');
+  assert.equal(submitsTo(smscA, to).length, 2, 'one rejected submit, one accepted');
 });
 
 test('upstream throttling (ESME_RTHROTTLED) slows sending but loses nothing', async () => {

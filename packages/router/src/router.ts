@@ -26,10 +26,19 @@ export interface RouterOptions {
   readonly instance: string;
   /** Initial route table (validated by compileTable; a bad table refuses to start). */
   readonly routes: readonly unknown[];
-  /** Whether a connector is up, for failover (default: all up). */
+  /**
+   * Whether a connector is up, for failover and split routes (default: all up). `createRouterService`
+   * answers it from the published connector states (see {@link ConnectorStates}).
+   */
   readonly connectorsUp?: (id: string) => boolean;
+  /** Route jobs processed in parallel (default 50; config `workers.routerConcurrency`). */
   readonly concurrency?: number;
-  readonly log: { warn(obj: object, msg: string): void; info(obj: object, msg: string): void };
+  /** BullMQ lock of route jobs (default 30 s; config `workers.lockDurationMs`). */
+  readonly lockDurationMs?: number;
+  /** How often stalled route jobs are looked for (default: the lock duration). */
+  readonly stalledIntervalMs?: number;
+  /** Lines about a message carry its id as `id` (the same field every app uses), so one message can be followed. */
+  readonly log: { warn(obj: object, msg: string): void; info(obj: object, msg: string): void; debug?(obj: object, msg: string): void };
 }
 
 /**
@@ -55,9 +64,18 @@ export class Router {
   }
 
   start(): void {
-    this.#worker ??= this.#o.bus.worker(Queues.route, (msg, job) => this.route(msg, job.id), {
+    this.#worker ??= this.#o.bus.worker(Queues.route, async (msg, job) => {
+      try {
+        await this.route(msg, job.id);
+      } catch (err) {
+        // The bus retries (or fails) the job; say which message, with the attempt, before it does.
+        this.#o.log.warn({ id: msg.id, jobId: job.id, attempt: job.attemptsMade + 1, err }, 'routing failed');
+        throw err;
+      }
+    }, {
       concurrency: this.#o.concurrency ?? 50,
-      lockDurationMs: 15_000,
+      lockDurationMs: this.#o.lockDurationMs ?? 30_000,
+      ...(this.#o.stalledIntervalMs === undefined ? {} : { stalledIntervalMs: this.#o.stalledIntervalMs }),
     });
   }
 
@@ -69,12 +87,14 @@ export class Router {
   /**
    * Routes one message (exposed for tests and dry runs). `jobId` is the route job's id: an operator retry
    * arrives under a fresh one (`m-<id>-r<n>`) and the connector job reuses it, so a failed job kept from
-   * the first attempt cannot swallow the retry.
+   * the first attempt cannot swallow the retry. Such a job is enqueued with `track` so a cancel by
+   * message id (`bus.remove`) still finds it.
    */
   async route(msg: HubMessage, jobId?: string): Promise<void> {
     const now = Date.now();
     const by = this.#o.instance;
     if (msg.direction === 'mt' && msg.options.expireAt !== undefined && msg.options.expireAt <= now) {
+      this.#o.log.info({ id: msg.id, expireAt: msg.options.expireAt }, 'message expired before routing');
       await this.#finish(msg, 'expired', 'expired', { by, detail: 'validity period ended before sending' });
       return;
     }
@@ -83,16 +103,18 @@ export class Router {
       case 'connector': {
         const route = { routeId: d.routeId, connector: d.connector, ...(d.fallbacks.length > 0 ? { fallbacks: d.fallbacks } : {}) };
         await this.#o.store.transition(msg.id, 'routed', 'routed', { by, connector: d.connector, detail: `route ${d.routeId}` });
+        this.#o.log.debug?.({ id: msg.id, routeId: d.routeId, connector: d.connector }, 'message routed to a connector');
         await this.#o.bus.enqueue(
           Queues.connector(d.connector),
           { ...msg, state: 'routed', route },
-          jobId === undefined || jobId === jobIdFor(msg.id) ? {} : { jobId },
+          jobId === undefined || jobId === jobIdFor(msg.id) ? {} : { jobId, track: true },
         );
         return;
       }
       case 'account':
         await this.#o.bus.enqueue(Queues.outbox(d.account), msg);
         await this.#o.store.transition(msg.id, 'routed', 'routed', { by, detail: `account ${d.account} (route ${d.routeId})` });
+        this.#o.log.debug?.({ id: msg.id, routeId: d.routeId, account: d.account }, 'message routed to an account');
         return;
       case 'reject':
         this.#o.log.warn({ id: msg.id, reason: d.reject, code: d.code }, 'message rejected by routing');
