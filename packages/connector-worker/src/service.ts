@@ -1,5 +1,6 @@
 import { type Connector as ConnectorConfig, Connector as ConnectorSchema } from '@hub/config';
 import { describeIssues } from '@hub/message';
+import { createMm4ConnectorServices } from '@hub/gateway-mm4';
 import type { ServiceFactory } from '@hub/runtime';
 import { ConnectorWorker, connectorStateKey } from './connector-worker.js';
 import { StatusWorker } from './status-worker.js';
@@ -30,7 +31,8 @@ export const createConnectorWorkerService: ServiceFactory = async (ctx) => {
   };
   const connectors = new ConnectorWorker({
     ...common,
-    connectorDeps: { startWaitMs: 3_000 },
+    // MM4 connectors read MMS parts from the content store and record .RES correlation like the gateway.
+    connectorDeps: { startWaitMs: 3_000, mm4: createMm4ConnectorServices({ config, redis, prefix, bus: core.bus }) },
     publishState: async (id, json, ttlMs) => {
       await redis.set(connectorStateKey(prefix, id), json, 'PX', ttlMs);
     },

@@ -43,6 +43,8 @@ export interface GatewayLogger {
 }
 
 export interface SmppGatewayOptions {
+  /** Outbox worker lock settings (config `workers`); a crashed instance's deliveries resume after about this long. */
+  readonly workers?: Pick<HubConfig['workers'], 'lockDurationMs' | 'stalledIntervalMs'>;
   readonly listener: HubConfig['listeners']['smpp'];
   readonly accounts: AccountDirectory;
   readonly store: GatewayStore;
@@ -275,7 +277,8 @@ export class SmppGateway {
       rt.receivers.push(s);
       rt.worker ??= this.#o.bus.worker(Queues.outbox(account.id), (msg) => this.#deliver(account, msg), {
         concurrency: this.#o.listener.windowSize,
-        lockDurationMs: 30_000,
+        lockDurationMs: this.#o.workers?.lockDurationMs ?? 30_000,
+        ...(this.#o.workers?.stalledIntervalMs === undefined ? {} : { stalledIntervalMs: this.#o.workers.stalledIntervalMs }),
       });
     }
   }

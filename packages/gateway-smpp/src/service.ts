@@ -53,6 +53,7 @@ export const createSmppGatewayService: ServiceFactory = async (ctx) => {
     if (change.op === 'resync' || change.kind === 'accounts') void reload();
   });
   const gateway = new SmppGateway({
+    workers: config.workers,
     listener: l,
     accounts,
     store: core.messages,
