@@ -1,5 +1,6 @@
 import { BlockList, isIPv4 } from 'node:net';
-import type { Account } from '@hub/config';
+import { Account } from '@hub/config';
+import type { ConfigStore } from '@hub/store';
 
 /**
  * The VASP accounts an MM7 endpoint knows, by id and by HTTP Basic username (accounts with an `mm7`
@@ -68,4 +69,24 @@ function blockList(cidrs: readonly string[]): BlockList {
     else list.addSubnet(addr, Number(bits), type);
   }
   return list;
+}
+
+/**
+ * The accounts in force: the configuration file's, overridden by id with those edited through the REST
+ * API (config store kind `accounts`). An invalid stored document is skipped and reported through
+ * `onInvalid`, never fatal. Rejects only when the store cannot be read (keep the previous accounts).
+ * Same rule as `@hub/gateway-smpp`'s `loadAccounts` (kept here so the MM7 gateway does not depend on it).
+ */
+export async function loadAccounts(
+  fromConfig: readonly Account[],
+  store: Pick<ConfigStore, 'getAll'>,
+  onInvalid: (id: string, issue: string) => void,
+): Promise<Account[]> {
+  const byId = new Map(fromConfig.map((a) => [a.id, a]));
+  for (const d of await store.getAll('accounts')) {
+    const r = Account.safeParse(d.doc);
+    if (r.success) byId.set(r.data.id, r.data);
+    else onInvalid(d.id, r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  }
+  return [...byId.values()];
 }

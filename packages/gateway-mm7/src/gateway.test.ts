@@ -763,3 +763,28 @@ test('responses are MM7 even for an empty POST body', async () => {
   assert.equal(a.decoded.message.type, 'RSErrorRsp');
   assert.equal(statusOf(a).code, 4004);
 });
+
+test('syncDelivery starts and stops outbox workers as accounts gain and lose deliveryUrl', async () => {
+  const directory = gateway.accounts;
+  const before = directory.all();
+  const vasp1 = directory.byId('vasp1')!;
+  const withoutUrl = Account.parse({ ...vasp1, mm7: { ...vasp1.mm7, deliveryUrl: undefined } });
+  const fixture = directory.byId('fixture')!;
+  const fixtureWithUrl = Account.parse({
+    ...fixture,
+    mm7: { ...fixture.mm7, deliveryUrl: vasp1.mm7?.deliveryUrl },
+  });
+  try {
+    directory.replace(
+      before.map((a) => (a.id === 'vasp1' ? withoutUrl : a.id === 'fixture' ? fixtureWithUrl : a)),
+    );
+    assert.deepEqual(await gateway.syncDelivery(), ['fixture']);
+    assert.deepEqual(gateway.delivering(), ['fixture'], 'vasp1 stopped, fixture started');
+    directory.replace(before);
+    assert.deepEqual(await gateway.syncDelivery(), ['vasp1']);
+    assert.deepEqual(gateway.delivering(), ['vasp1']);
+  } finally {
+    directory.replace(before);
+    await gateway.syncDelivery();
+  }
+});

@@ -101,6 +101,7 @@ export class Mm7Gateway {
   readonly #delivery: VaspDelivery;
   #depth = { value: 0, at: 0 };
   #closing = false;
+  #sync: Promise<unknown> = Promise.resolve();
 
   constructor(options: Mm7GatewayOptions) {
     this.#o = options;
@@ -398,37 +399,82 @@ export class Mm7Gateway {
 
   /**
    * Starts one outbox worker per account with `mm7.deliveryUrl` (MO messages, delivery reports, read
-   * replies). Idempotent per account. Returns the account ids served.
+   * replies). Idempotent per account; does nothing after {@link close}. Returns the account ids served.
+   * After an account change, call {@link syncDelivery} instead, which also stops workers.
    */
   startDelivery(): string[] {
     const served: string[] = [];
     for (const account of this.#o.accounts.all()) {
       if (account.mm7?.deliveryUrl === undefined) continue;
       served.push(account.id);
-      if (this.#workers.has(account.id)) continue;
-      const id = account.id;
-      // The current account definition is read per job, so credential edits apply without a restart.
-      const w = this.#o.bus.worker(
-        Queues.outbox(id),
-        async (msg: HubMessage) => {
-          const current = this.#o.accounts.byId(id);
-          if (current?.mm7?.deliveryUrl === undefined) {
-            throw new Errors.HUB_ERR_THROTTLED(`account ${id} has no MM7 delivery URL now`, {
-              details: { retryAfterMs: 5000 },
-            });
-          }
-          await this.#delivery.deliver(current, msg);
-        },
-        { concurrency: this.#o.delivery?.concurrency ?? 4, lockDurationMs: 60_000 },
-      );
-      this.#workers.set(id, w);
+      if (this.#closing || this.#workers.has(account.id)) continue;
+      this.#workers.set(account.id, this.#outboxWorker(account.id));
     }
     return served;
+  }
+
+  /**
+   * Makes the outbox workers match the account directory after it was replaced: starts workers for
+   * accounts that gained a `deliveryUrl`, stops (letting in-flight deliveries finish) those of accounts
+   * that lost it or were removed — their reports stay queued until a URL is configured again. URL and
+   * credential edits need no restart (read per job). Calls are serialised; never rejects (a worker that
+   * fails to close is logged). Resolves with the account ids served.
+   */
+  syncDelivery(): Promise<string[]> {
+    const run = this.#sync.then(async () => {
+      const stops: Array<[string, BusWorker]> = [];
+      for (const [id, w] of this.#workers) {
+        if (this.#o.accounts.byId(id)?.mm7?.deliveryUrl === undefined) stops.push([id, w]);
+      }
+      for (const [id] of stops) this.#workers.delete(id);
+      const before = new Set(this.#workers.keys());
+      const served = this.startDelivery();
+      await Promise.all(
+        stops.map(async ([id, w]) => {
+          try {
+            await w.close();
+            this.#o.log.info({ account: id }, 'mm7 delivery stopped: the account has no deliveryUrl now');
+          } catch (err) {
+            this.#o.log.warn({ account: id, err }, 'stopping an mm7 outbox worker failed');
+          }
+        }),
+      );
+      for (const id of served) {
+        if (!before.has(id) && this.#workers.has(id))
+          this.#o.log.info({ account: id }, 'mm7 delivery started');
+      }
+      return served;
+    });
+    this.#sync = run.catch(() => []);
+    return run;
+  }
+
+  /** Account ids whose outbox is being consumed here. */
+  delivering(): string[] {
+    return [...this.#workers.keys()];
+  }
+
+  #outboxWorker(id: string): BusWorker {
+    // The current account definition is read per job, so credential and URL edits apply without a restart.
+    return this.#o.bus.worker(
+      Queues.outbox(id),
+      async (msg: HubMessage) => {
+        const current = this.#o.accounts.byId(id);
+        if (current?.mm7?.deliveryUrl === undefined) {
+          throw new Errors.HUB_ERR_THROTTLED(`account ${id} has no MM7 delivery URL now`, {
+            details: { retryAfterMs: 5000 },
+          });
+        }
+        await this.#delivery.deliver(current, msg);
+      },
+      { concurrency: this.#o.delivery?.concurrency ?? 4, lockDurationMs: 60_000 },
+    );
   }
 
   /** Refuses new requests (4006), stops outbox workers (in-flight deliveries finish). Idempotent. */
   async close(): Promise<void> {
     this.#closing = true;
+    await this.#sync;
     const ws = [...this.#workers.values()];
     this.#workers.clear();
     await Promise.all(ws.map((w) => w.close()));

@@ -1,13 +1,16 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
+import { Queues } from '@hub/bus';
 import { HubConfig } from '@hub/config';
-import { decodeMm7Request, encodeSubmitReq } from '@hub/mm7';
+import { buildReport, createMessage, normalizeAddress } from '@hub/message';
+import { decodeMm7Request, encodeDeliveryReportRsp, encodeSubmitReq } from '@hub/mm7';
 import { createCore, createLogger } from '@hub/runtime';
 import { hashSecret } from '@hub/store';
-import { RedisServer } from '@hub/testkit';
+import { RedisServer, waitFor } from '@hub/testkit';
 import { createMm7GatewayService } from './service.js';
 
 test('createMm7GatewayService listens on listeners.mm7, accepts a SubmitReq and stops cleanly', async () => {
@@ -80,6 +83,133 @@ test('createMm7GatewayService listens on listeners.mm7, accepts a SubmitReq and 
       await core.close();
     }
   } finally {
+    await redis.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('accounts reload live from the config store: auth follows edits, outbox workers start and stop with deliveryUrl', async () => {
+  const redis = await RedisServer.start();
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'hub-mm7-reload-'));
+  const log = createLogger({ level: 'silent' });
+  // A VASP that answers every DeliveryReportReq with 1000 and records what it got.
+  const got: string[] = [];
+  const vasp = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const d = decodeMm7Request(req.headers['content-type'], Buffer.concat(chunks));
+      if (d.message.type === 'DeliveryReportReq') got.push(d.message.messageId);
+      const rsp = encodeDeliveryReportRsp({ transactionId: d.envelope.transactionId });
+      res.writeHead(200, { 'content-type': rsp.contentType }).end(rsp.body);
+    });
+  });
+  await new Promise<void>((r) => vasp.listen(0, '127.0.0.1', r));
+  const va = vasp.address();
+  const vaspUrl = `http://127.0.0.1:${typeof va === 'object' && va !== null ? va.port : 0}/mm7`;
+  const hash = await hashSecret('pw2', { N: 1024, r: 8, p: 1 });
+  const hash3 = await hashSecret('pw3', { N: 1024, r: 8, p: 1 });
+  let password = 'pw2';
+  const stored = (deliveryUrl?: string, passwordHash = hash) => ({
+    id: 'v2',
+    mm7: {
+      vaspId: 'V2',
+      username: 'v2',
+      passwordHash,
+      ...(deliveryUrl === undefined ? {} : { deliveryUrl }),
+    },
+  });
+  try {
+    const config = HubConfig.parse({
+      dataDir,
+      listeners: { mm7: { host: '127.0.0.1', port: 0, path: '/mm7' } },
+      accounts: [],
+    });
+    const core = await createCore(config, redis.url, 'reload-test', log);
+    const service = await createMm7GatewayService({
+      config,
+      redisUrl: redis.url,
+      instance: 'reload-test',
+      log,
+      core,
+      signal: new AbortController().signal,
+    });
+    const url = service.endpoints[0] ?? '';
+    const submit = async (): Promise<{ status: number; code: number | undefined }> => {
+      const e = encodeSubmitReq(
+        { transactionId: 'reload' },
+        {
+          senderIdentification: { vaspId: 'V2' },
+          recipients: { to: [{ kind: 'Number', value: '+491511234567' }], cc: [], bcc: [] },
+          deliveryReport: true,
+        },
+      );
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: {
+          'content-type': e.contentType,
+          authorization: `Basic ${Buffer.from(`v2:${password}`).toString('base64')}`,
+        },
+        body: e.body,
+        signal: AbortSignal.timeout(10_000),
+      });
+      const d = decodeMm7Request(
+        res.headers.get('content-type') ?? undefined,
+        Buffer.from(await res.arrayBuffer()),
+      );
+      return { status: res.status, code: d.message.type === 'SubmitRsp' ? d.message.status.code : undefined };
+    };
+    const report = async (): Promise<string> => {
+      const original = createMessage({
+        id: core.ids.next(),
+        direction: 'mt',
+        kind: 'mms',
+        origin: { protocol: 'mm7', account: 'v2', vaspId: 'V2' },
+        from: normalizeAddress('12345')!,
+        to: [normalizeAddress('+491511234567')!],
+        content: { type: 'mms', parts: [] },
+        options: { receipt: 'final' },
+      });
+      await core.messages.put(original);
+      await core.bus.enqueue(
+        Queues.outbox('v2'),
+        buildReport(original, { state: 'delivered', at: Date.now() }, core.ids.next()),
+      );
+      return original.id;
+    };
+    try {
+      assert.equal((await submit()).status, 401, 'v2 is not known yet');
+
+      // 1) the account appears with a deliveryUrl: it may submit, and its reports are delivered.
+      await core.configStore.put('accounts', 'v2', stored(vaspUrl));
+      await waitFor(async () => (await submit()).status === 200, { what: 'v2 accepted after the put' });
+      const first = await report();
+      await waitFor(() => got.includes(first), { timeoutMs: 15_000, what: 'report delivered to v2' });
+
+      // 2) deliveryUrl removed (and the password changed, so the reload is observable): the report
+      //    waits in the outbox instead of being delivered, submits still work with the new password.
+      await core.configStore.put('accounts', 'v2', stored(undefined, hash3));
+      password = 'pw3';
+      await waitFor(async () => (await submit()).status === 200, {
+        what: 'v2 accepted with the new password',
+      });
+      const second = await report();
+      assert.equal(await core.bus.depth(Queues.outbox('v2')), 1, 'the report waits in the outbox');
+      assert.ok(!got.includes(second), 'not delivered while v2 has no deliveryUrl');
+
+      // 3) the URL comes back: the waiting report is delivered without a restart.
+      await core.configStore.put('accounts', 'v2', stored(vaspUrl, hash3));
+      await waitFor(() => got.includes(second), { timeoutMs: 20_000, what: 'queued report delivered' });
+
+      // 4) the account is deleted: refused again.
+      await core.configStore.delete('accounts', 'v2');
+      await waitFor(async () => (await submit()).status === 401, { what: 'v2 refused after delete' });
+    } finally {
+      await service.stop();
+      await core.close();
+    }
+  } finally {
+    await new Promise<void>((r) => vasp.close(() => r()));
     await redis.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }

@@ -2,19 +2,37 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Service, ServiceFactory } from '@hub/runtime';
 import { FileContentStore, RedisContentStore, TieredContentStore, verifySecret } from '@hub/store';
-import { VaspDirectory } from './accounts.js';
+import { loadAccounts, VaspDirectory } from './accounts.js';
 import { buildMm7App } from './app.js';
 import { Mm7Gateway } from './gateway.js';
 
 /**
  * `hub start mm7`: the MM7 endpoint for VASPs plus outbox delivery to every account with an
- * `mm7.deliveryUrl`. MMS parts go to Redis up to 64 KB and to `<dataDir>/content` above (the folder must be
+ * `mm7.deliveryUrl`. Accounts come from the configuration and from the config store (REST edits),
+ * reloaded on every change (and after a change-feed reconnect) without a restart: credentials, VASPID,
+ * allowlists and limits apply to the next request, and outbox workers start or stop as `deliveryUrl`
+ * appears or disappears. The HTTP body cap is fixed at start from the largest `maxContentBytes` then
+ * (at least 1 MiB); the per-account limit follows edits. MMS parts go to Redis up to 64 KB and to `<dataDir>/content` above (the folder must be
  * shared storage when several instances run). HTTPS when `listeners.mm7.tls` is set.
  */
 export const createMm7GatewayService: ServiceFactory = async (ctx) => {
   const { config, core, log } = ctx;
   const l = config.listeners.mm7;
   const accounts = new VaspDirectory(config.accounts);
+  const load = async (): Promise<boolean> => {
+    try {
+      accounts.replace(
+        await loadAccounts(config.accounts, core.configStore, (id, issue) =>
+          log.warn({ account: id, issue }, 'stored account is invalid: ignored'),
+        ),
+      );
+      return true;
+    } catch (err) {
+      log.warn({ err }, 'account reload failed: keeping the previous accounts');
+      return false;
+    }
+  };
+  await load();
   const redis = core.connection.client('command');
   const content = new TieredContentStore({
     small: new RedisContentStore({
@@ -58,12 +76,22 @@ export const createMm7GatewayService: ServiceFactory = async (ctx) => {
     endpoints.push(`${tls === undefined ? 'http' : 'https'}://${l.host}:${port}${l.path}`);
   }
   const served = gateway.startDelivery();
+  // Reloads run one after the other, so a slow read never overwrites a newer one.
+  let reloads: Promise<unknown> = Promise.resolve();
+  const unsubscribe = await core.configStore.subscribeChanges((change) => {
+    if (change.op !== 'resync' && change.kind !== 'accounts') return;
+    reloads = reloads.then(async () => {
+      if (await load()) await gateway.syncDelivery();
+    });
+  });
   if (served.length > 0) endpoints.push(`delivering MO and reports to VASPs: ${served.join(', ')}`);
   const service: Service = {
     name: 'mm7',
     endpoints,
     async stop() {
       // Refuse new requests first (4006), let in-flight ones and deliveries finish, then close.
+      await unsubscribe().catch(() => undefined);
+      await reloads;
       await gateway.close();
       await app.close();
       await redis.quit().catch(() => undefined);

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { printTable, type Row } from './measure.js';
 import { mm4Forward } from './mm4.js';
+import { mm7Submit } from './mm7.js';
 import { smppSubmit } from './smpp-submit.js';
 
 /**
@@ -10,6 +11,7 @@ import { smppSubmit } from './smpp-submit.js';
  */
 const SCENARIOS: Record<string, (o: { n: number; sessions: number; window: number }) => Promise<Row[]>> = {
   'smpp-submit': smppSubmit,
+  'mm7-submit': mm7Submit,
   'mm4-forward': mm4Forward,
 };
 
@@ -24,7 +26,9 @@ const { values, positionals } = parseArgs({
   },
 });
 if (values.help === true) {
-  console.log(`Usage: pnpm bench [scenario...] [--n N] [--sessions S] [--window W]\nScenarios: ${Object.keys(SCENARIOS).join(', ')}`);
+  console.log(
+    `Usage: pnpm bench [scenario...] [--n N] [--sessions S] [--window W]\nScenarios: ${Object.keys(SCENARIOS).join(', ')}`,
+  );
   process.exit(0);
 }
 const names = positionals.length > 0 ? positionals : Object.keys(SCENARIOS);

@@ -21,6 +21,7 @@ import {
   RegisteredDelivery,
   type UdhElement,
 } from '@hub/smpp';
+import { mmsTextToSms } from '../mms-text.js';
 
 /** The connector settings {@link planSubmits} reads. */
 export type SubmitConfig = Pick<
@@ -186,14 +187,13 @@ export interface PlanOptions {
 }
 
 /**
- * Builds the submit_sm PDUs for `msg` (one SMS to its single recipient). Throws (all permanent):
- * `HUB_ERR_CONNECTOR_UNSUPPORTED` for MMS, several recipients, or e-mail addresses;
+ * Builds the submit_sm PDUs for `msg` (one SMS to its single recipient; a text-only MMS is sent as the SMS
+ * {@link mmsTextToSms} makes of it). Throws (all permanent): `HUB_ERR_CONNECTOR_UNSUPPORTED` for other MMS
+ * content, several recipients, or e-mail addresses;
  * `HUB_ERR_CONNECTOR_EXPIRED` when `options.expireAt` has passed; `HUB_ERR_SMPP_INVALID_MESSAGE_LENGTH`
  * when more than `maxParts` parts (or 65,535 payload octets) would be needed; the codec's encoding errors.
  */
 export function planSubmits(msg: HubMessage, config: SubmitConfig, opts: PlanOptions): SubmitPlan {
-  if (msg.content.type !== 'sms')
-    throw new Errors.HUB_ERR_CONNECTOR_UNSUPPORTED(config.id, 'MMS content over SMPP');
   if (msg.to.length !== 1) {
     // Submitting to each recipient here would make a partial failure impossible to retry cleanly.
     throw new Errors.HUB_ERR_CONNECTOR_UNSUPPORTED(
@@ -205,7 +205,10 @@ export function planSubmits(msg: HubMessage, config: SubmitConfig, opts: PlanOpt
   if (o.expireAt !== undefined && o.expireAt <= opts.now) throw new Errors.HUB_ERR_CONNECTOR_EXPIRED(msg.id);
   const source = smppAddress(msg.from, config.id, { ton: config.sourceTon, npi: config.sourceNpi });
   const dest = smppAddress(msg.to[0] as Address, config.id);
-  const content = encodeContent(msg.content, config);
+  const content = encodeContent(
+    msg.content.type === 'sms' ? msg.content : mmsTextToSms(msg.content, config),
+    config,
+  );
 
   let registered = o.receipt === 'none' ? 0 : RegisteredDelivery.MC_SUCCESS_OR_FAILURE;
   if (o.intermediate === true) registered |= RegisteredDelivery.INTERMEDIATE;
