@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs the interop peers (software we did not write) the interop tests run against, from Debian packages:
-#   libnet-smpp-perl (Net::SMPP ESME), kannel (bearerbox/smsbox as an ESME), swaks and python3-aiosmtpd (SMTP).
+#   libnet-smpp-perl (Net::SMPP ESME), kannel (bearerbox/smsbox as an ESME), swaks and python3-aiosmtpd (SMTP),
+#   chromium (headless browser for the operator console tests, driven by playwright-core).
 # Idempotent: only missing packages are installed (checked with dpkg -s), `apt-get update` runs at most once.
 # Never fails the caller: without apt (or root/sudo) it says so and exits 0; the interop tests then skip with a reason.
 set -u
 
-PEERS=(libnet-smpp-perl kannel swaks python3-aiosmtpd)
+PEERS=(libnet-smpp-perl kannel swaks python3-aiosmtpd chromium)
 
 if ! command -v apt-get >/dev/null 2>&1 || ! command -v dpkg >/dev/null 2>&1; then
   echo "install-peers: apt-get/dpkg not available; interop peers not installed (interop tests will skip)"
