@@ -2,12 +2,21 @@ import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Bus } from '@hub/bus';
+import { consolePlugin } from '@hub/console';
 import { Errors, type HubError, isHubError, toHttpStatus } from '@hub/errors';
+import { parseId } from '@hub/message';
 import { type ConfigStore, DEFAULT_PREFIX, type MessageStore, type RedisClient } from '@hub/store';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { AuditLog, DEFAULT_AUDIT_MAX } from './audit.js';
 import { Authenticator, parseToken, roleAllows, type StoredApiKey } from './auth.js';
 import type { ApiContext, ApiLogger } from './context.js';
+import {
+  isQueueBoardUrl,
+  QUEUE_BOARD_CHALLENGE,
+  QueueBoardAuth,
+  queueBoardRole,
+  registerQueueBoard,
+} from './queues.js';
 import { registerAccounts } from './resources/accounts.js';
 import { registerApiKeys } from './resources/apikeys.js';
 import { registerConfig } from './resources/config.js';
@@ -15,6 +24,7 @@ import { registerConnectors } from './resources/connectors.js';
 import { registerMessages } from './resources/messages.js';
 import { registerRoutes } from './resources/routes.js';
 import { registerStats } from './resources/stats.js';
+import { registerCampaigns } from './routes/campaigns.js';
 import { zodValidatorCompiler } from './validation.js';
 
 /** Options of {@link buildApiApp}. */
@@ -43,6 +53,15 @@ export interface ApiAppOptions {
   readonly https?: { readonly key: Buffer | string; readonly cert: Buffer | string };
   /** Clock (tests). */
   readonly now?: () => number;
+  /**
+   * The queue dashboard at `/queues` (bull-board; operator or admin keys): connector and account ids from
+   * the config file to list besides the config store's. Default: on, the store's only. `false`: not mounted.
+   */
+  readonly queueBoard?:
+    | { readonly connectors?: readonly string[]; readonly accounts?: readonly string[] }
+    | false;
+  /** Called with every error answered (its catalog code and HTTP status), e.g. to count it in metrics. */
+  readonly onError?: (code: string, status: number) => void;
 }
 
 const PUBLIC_PREFIXES = ['/docs', '/openapi.json', '/healthz', '/readyz'];
@@ -51,6 +70,14 @@ function isPublic(req: FastifyRequest): boolean {
   if (req.routeOptions.config.public === true) return true;
   const url = req.routeOptions.url;
   return url !== undefined && PUBLIC_PREFIXES.some((p) => url === p || url.startsWith(`${p}/`));
+}
+
+/** `{id}` of the message a `/v1/messages/:id…` request is about, so its log lines join the message's trail. */
+function messageIdOf(req: FastifyRequest): { id?: string } {
+  const url = req.routeOptions.url;
+  const id = (req.params as { id?: unknown } | undefined)?.id;
+  if (url?.startsWith('/v1/messages/:id') !== true || typeof id !== 'string') return {};
+  return { id: parseId(id) ?? id };
 }
 
 /** Any thrown value as a HubError; fastify's own client errors keep their 4xx meaning. */
@@ -108,9 +135,21 @@ export async function buildApiApp(opts: ApiAppOptions): Promise<FastifyInstance>
   app.setErrorHandler((err, req, reply) => {
     const e = toHubError(err, req, bodyLimit);
     const status = toHttpStatus(e);
+    try {
+      opts.onError?.(e.code, status);
+    } catch {
+      // counting must not change the answer
+    }
     if (status >= 500)
-      log.error({ err, method: req.method, url: req.url, code: e.code }, 'API request failed');
-    if (status === 401) void reply.header('www-authenticate', 'Bearer realm="hub"');
+      log.error(
+        { err, method: req.method, url: req.url, code: e.code, ...messageIdOf(req) },
+        'API request failed',
+      );
+    if (status === 401)
+      void reply.header(
+        'www-authenticate',
+        isQueueBoardUrl(req.url) ? QUEUE_BOARD_CHALLENGE : 'Bearer realm="hub"',
+      );
     return reply.code(status).send(e.toJSON());
   });
   app.setNotFoundHandler((req) => {
@@ -138,7 +177,31 @@ export async function buildApiApp(opts: ApiAppOptions): Promise<FastifyInstance>
   }
 
   // After the rate limiter: a flood of wrong keys is throttled before it costs an scrypt each.
-  app.addHook('onRequest', async (req) => {
+  const boardAuth = opts.queueBoard === false ? undefined : new QueueBoardAuth(ctx.auth, ctx.now);
+  app.addHook('onRequest', async (req, reply) => {
+    if (boardAuth !== undefined && isQueueBoardUrl(req.url)) {
+      // bull-board routes have their own error handler: answer auth failures here, in the API's shape.
+      try {
+        const p = await boardAuth.authenticate(req.headers.authorization);
+        req.principal = p;
+        const needs = queueBoardRole(req.method, req.url);
+        if (!roleAllows(p.role, needs))
+          throw new Errors.HUB_ERR_FORBIDDEN(
+            `a ${p.role} key cannot ${req.method} the queue dashboard (needs ${needs})`,
+          );
+      } catch (err) {
+        const e = toHubError(err, req, bodyLimit);
+        const status = toHttpStatus(e);
+        try {
+          opts.onError?.(e.code, status);
+        } catch {}
+        if (status >= 500)
+          log.error({ err, method: req.method, url: req.url, code: e.code }, 'API request failed');
+        if (status === 401) void reply.header('www-authenticate', QUEUE_BOARD_CHALLENGE);
+        return reply.code(status).send(e.toJSON());
+      }
+      return;
+    }
     if (isPublic(req)) return;
     const p = await ctx.auth.authenticate(req.headers.authorization);
     req.principal = p;
@@ -176,6 +239,17 @@ export async function buildApiApp(opts: ApiAppOptions): Promise<FastifyInstance>
   registerMessages(app, ctx);
   registerStats(app, ctx);
   registerConfig(app, ctx);
+  await registerCampaigns(app, ctx, opts.campaigns);
+  await app.register(consolePlugin, { prefix: '/console' });
+  if (opts.queueBoard !== false)
+    await registerQueueBoard(app, {
+      redis: opts.redis,
+      prefix,
+      store: opts.configStore,
+      ...(opts.queueBoard?.connectors === undefined ? {} : { connectors: opts.queueBoard.connectors }),
+      ...(opts.queueBoard?.accounts === undefined ? {} : { accounts: opts.queueBoard.accounts }),
+      log,
+    });
   await app.ready();
   return app;
 }

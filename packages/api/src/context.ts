@@ -22,6 +22,8 @@ declare module 'fastify' {
 export interface ApiLogger {
   error(obj: Record<string, unknown>, msg: string): void;
   warn(obj: Record<string, unknown>, msg: string): void;
+  /** Operator actions on messages (cancel, retry), with the message `id`. */
+  info?(obj: Record<string, unknown>, msg: string): void;
 }
 
 /** What every resource module gets. */
@@ -51,7 +53,10 @@ export async function audit(
   try {
     await ctx.audit.record({ at: ctx.now(), who: who(req), ...entry });
   } catch (err) {
-    ctx.log.error({ err, entry }, 'audit log write failed');
+    ctx.log.error(
+      { err, entry, ...(entry.kind === 'messages' ? { id: entry.id } : {}) },
+      'audit log write failed',
+    );
   }
 }
 

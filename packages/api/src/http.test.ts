@@ -114,3 +114,28 @@ test('writes, conflicts and errors over HTTP', async () => {
   assert.equal(ui.status, 200);
   assert.match(ui.headers.get('content-type') ?? '', /html/);
 });
+
+test('the queue dashboard over real HTTP: 401 with a Basic challenge without a key, 200 with one', async () => {
+  assert.equal(service.endpoints[2], `${base}/queues`);
+  const denied = await fetch(`${base}/queues`);
+  assert.equal(denied.status, 401);
+  assert.match(denied.headers.get('www-authenticate') ?? '', /^Basic /);
+  const page = await fetch(`${base}/queues`, {
+    headers: { authorization: `Basic ${Buffer.from('root:admin-secret').toString('base64')}` },
+  });
+  assert.equal(page.status, 200);
+  const html = await page.text();
+  assert.match(html, /Hub queues/);
+  // The UI's script is served under /queues too, behind the same key.
+  assert.match(html, /<base href="\/queues\/"/);
+  const script = new URL(/src="([^"]+\.js)"/.exec(html)?.[1] ?? '?', `${base}/queues/`).href;
+  assert.match(script, /\/queues\/static\//);
+  assert.equal((await fetch(script)).status, 401);
+  assert.equal((await fetch(script, { headers: admin })).status, 200);
+  const list = await fetch(`${base}/queues/api/queues`, { headers: admin });
+  const names = ((await list.json()) as { queues: Array<{ name: string }> }).queues.map((q) => q.name);
+  assert.ok(
+    names.includes('{hub.connector.v1.smsc-a}') && names.includes('{hub.outbox.v1.acme}'),
+    names.join(),
+  );
+});

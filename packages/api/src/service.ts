@@ -46,6 +46,11 @@ export const createApiService: ServiceFactory = async (ctx) => {
     prefix,
     apiKeys: config.apiKeys,
     log,
+    queueBoard: {
+      connectors: config.connectors.map((c) => c.id),
+      accounts: config.accounts.map((a) => a.id),
+    },
+    onError: (code) => core.metrics.error(code),
     ...(l.tls === undefined
       ? {}
       : { https: { key: readFileSync(l.tls.key), cert: readFileSync(l.tls.cert) } }),
@@ -62,7 +67,7 @@ export const createApiService: ServiceFactory = async (ctx) => {
   const base = `${l.tls === undefined ? 'http' : 'https'}://${l.host}:${port}`;
   const service: Service = {
     name: 'api',
-    endpoints: [base, `${base}/docs`],
+    endpoints: [base, `${base}/docs`, `${base}/queues`],
     async stop() {
       await app.close();
       await redis.quit().catch(() => undefined);

@@ -3,6 +3,7 @@ import type { HubConfig } from '@hub/config';
 import { IdGenerator } from '@hub/message';
 import { allocateNodeId, ConfigStore, MessageStore, type NodeLease } from '@hub/store';
 import type { Logger } from 'pino';
+import { type HubMetrics, processMetrics } from './metrics.js';
 
 /**
  * The clients one process shares between all its services: one Redis connection factory, one bus, one
@@ -16,11 +17,28 @@ export interface HubCore {
   readonly configStore: ConfigStore;
   readonly ids: IdGenerator;
   readonly nodeId: number;
+  /** This process's Prometheus metrics; the message store already feeds it (messages by state, hop latency). */
+  readonly metrics: HubMetrics;
   close(): Promise<void>;
 }
 
-export async function createCore(config: Readonly<HubConfig>, redisUrl: string, instance: string, log: Logger): Promise<HubCore> {
-  const connection = createRedisConnection({ url: redisUrl, prefix: config.redis.prefix, connectionName: `hub:${instance}` });
+/**
+ * Builds the core. `opts.metrics` defaults to the process-wide {@link processMetrics}; it is wired as the
+ * message store's hop observer. Rejects with the Redis error when no node id can be leased.
+ */
+export async function createCore(
+  config: Readonly<HubConfig>,
+  redisUrl: string,
+  instance: string,
+  log: Logger,
+  opts: { readonly metrics?: HubMetrics } = {},
+): Promise<HubCore> {
+  const metrics = opts.metrics ?? processMetrics();
+  const connection = createRedisConnection({
+    url: redisUrl,
+    prefix: config.redis.prefix,
+    connectionName: `hub:${instance}`,
+  });
   const redis = connection.client('command');
   const lease: NodeLease = await allocateNodeId(redis, instance, { prefix: connection.prefix });
   lease.onLost(() => {
@@ -34,8 +52,13 @@ export async function createCore(config: Readonly<HubConfig>, redisUrl: string, 
     prefix: connection.prefix,
     retentionMs: config.retention.messagesSeconds * 1000,
     upstreamTtlMs: config.retention.upstreamIdsSeconds * 1000,
+    onHop: metrics.onHop,
   });
-  const configStore = new ConfigStore({ redis, prefix: connection.prefix, subscriber: () => connection.client('subscriber') });
+  const configStore = new ConfigStore({
+    redis,
+    prefix: connection.prefix,
+    subscriber: () => connection.client('subscriber'),
+  });
   return {
     connection,
     bus,
@@ -43,6 +66,7 @@ export async function createCore(config: Readonly<HubConfig>, redisUrl: string, 
     configStore,
     ids: new IdGenerator(lease.nodeId),
     nodeId: lease.nodeId,
+    metrics,
     async close() {
       await bus.close();
       await lease.release();

@@ -4,8 +4,9 @@ import { resolve } from 'node:path';
 import type { HubConfig } from '@hub/config';
 import { Errors } from '@hub/errors';
 import { hasRedisServer, RedisServer } from '@hub/redis-process';
-import type { Logger } from 'pino';
+import pino, { type Logger } from 'pino';
 import { createCore, type HubCore } from './core.js';
+import { startMetricsEndpoint } from './metrics.js';
 import type { Service, ServiceContext, ServiceFactory } from './service.js';
 
 export interface StartOptions {
@@ -60,6 +61,15 @@ export async function startHub(opts: StartOptions): Promise<RunningHub> {
   }
   const ctx: ServiceContext = { config, redisUrl, instance, log, core, signal: controller.signal };
   const started: Service[] = [];
+  // Every error a service logs (`{err}`) is counted by code in hub_errors_total: one place for all apps.
+  const countingErr = {
+    serializers: {
+      err: (e: unknown) => {
+        core.metrics.error(e);
+        return pino.stdSerializers.err(e as Error);
+      },
+    },
+  };
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
@@ -79,8 +89,21 @@ export async function startHub(opts: StartOptions): Promise<RunningHub> {
     return stopping;
   };
   try {
+    const m = config.listeners.metrics;
+    if (m.enabled) {
+      // Started first, so stopped last: the final counters stay scrapeable while services drain.
+      const ep = await startMetricsEndpoint({
+        metrics: core.metrics,
+        host: m.host,
+        port: m.port,
+        core,
+        config,
+        log: log.child({ app: 'metrics' }),
+      });
+      started.push({ name: 'metrics', endpoints: [ep.url], stop: () => ep.close() });
+    }
     for (const [name, factory] of opts.services) {
-      const s = await factory({ ...ctx, log: log.child({ app: name }) });
+      const s = await factory({ ...ctx, log: log.child({ app: name }, countingErr) });
       started.push(s);
     }
   } catch (err) {
@@ -124,4 +147,3 @@ export function stopOnSignals(hub: RunningHub, log: Logger): Promise<void> {
     process.on('SIGTERM', onSignal);
   });
 }
-

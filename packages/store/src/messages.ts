@@ -4,6 +4,7 @@ import {
   type HistoryEntry,
   type Hop,
   type HubMessage,
+  idTimestamp,
   MessageState,
   type StampInfo,
   type TransitionOutcome,
@@ -41,7 +42,36 @@ export interface MessageStoreOptions {
   readonly upstreamTtlMs?: number;
   /** Max history entries kept per message (default 1000, at least 20). */
   readonly historyCap?: number;
+  /**
+   * Called after every `put`, `transition` and `stamp` that Redis applied (metrics: per-hop latency and
+   * messages by state). Gets the hop, when it happened (`at`, ms), when the message was received
+   * (`createdAt`, read from the Hub id at no cost), the state after it (absent for stamps) and the
+   * message's labels. Runs synchronously on the caller's path: keep it cheap. Whatever it throws is ignored.
+   */
+  readonly onHop?: HopObserver;
 }
+
+/** Facts about the message a {@link HopObserver} is told about. */
+export interface HopFacts {
+  readonly id: string;
+  /** Which write it was. */
+  readonly via: 'put' | 'transition' | 'stamp';
+  /** `ok` for a state change, `duplicate`/`late` for a recorded report that changed nothing; absent for stamps and puts. */
+  readonly outcome?: Exclude<TransitionOutcome, 'illegal'>;
+  /** Origin protocol, account and the connector (the hop's, else the route's, else the origin's); set on puts and `ok` transitions. */
+  readonly protocol?: string;
+  readonly account?: string;
+  readonly connector?: string;
+}
+
+/** See {@link MessageStoreOptions.onHop}. */
+export type HopObserver = (
+  hop: Hop,
+  at: number,
+  createdAt: number,
+  state: MessageState | undefined,
+  facts: HopFacts,
+) => void;
 
 /** What {@link MessageStore.transition} reports. */
 export interface TransitionResult {
@@ -100,7 +130,8 @@ local function append(entry, cap)
 end
 `;
 
-// KEYS: record, history. ARGV: to, entry JSON without its closing brace, now, retry (1/0), cap.
+// KEYS: record, history. ARGV: to, entry JSON without its closing brace, now, retry (1/0), cap, labels (1/0).
+// With labels, an applied change also returns the origin and route fields (metrics labels, one HMGET).
 const TRANSITION = new LuaScript(`
 local T = ${transitionTable({})}
 local R = ${transitionTable({ retry: true })}
@@ -116,6 +147,10 @@ local state = from
 if outcome == 'ok' then
   state = to
   redis.call('HSET', KEYS[1], 'state', to, 'updatedAt', ARGV[3])
+  if ARGV[6] == '1' then
+    local l = redis.call('HMGET', KEYS[1], 'origin', 'route')
+    return {outcome, from, state, l[1] or '', l[2] or ''}
+  end
 else
   redis.call('HSET', KEYS[1], 'updatedAt', ARGV[3])
 end
@@ -167,6 +202,7 @@ export class MessageStore {
   readonly retentionMs: number;
   readonly upstreamTtlMs: number;
   private readonly cap: number;
+  private readonly onHop: HopObserver | undefined;
 
   constructor(opts: MessageStoreOptions) {
     this.redis = opts.redis;
@@ -174,6 +210,16 @@ export class MessageStore {
     this.retentionMs = opts.retentionMs ?? DEFAULT_RETENTION_MS;
     this.upstreamTtlMs = opts.upstreamTtlMs ?? DEFAULT_UPSTREAM_TTL_MS;
     this.cap = Math.max(20, opts.historyCap ?? DEFAULT_HISTORY_CAP);
+    this.onHop = opts.onHop;
+  }
+
+  private observe(hop: Hop, at: number, id: string, state: MessageState | undefined, facts: HopFacts): void {
+    if (this.onHop === undefined) return;
+    try {
+      this.onHop(hop, at, idTimestamp(id), state, facts);
+    } catch {
+      // An observer (metrics) must never fail a store write that already happened.
+    }
   }
 
   /** Record hash key of a message. */
@@ -224,6 +270,16 @@ export class MessageStore {
     if (msg.origin.account !== undefined)
       jobs.push(this.indexAccount(msg.origin.account, msg.id, msg.createdAt));
     await Promise.all(jobs);
+    if (this.onHop !== undefined) {
+      const connector = msg.route?.connector ?? msg.origin.connector;
+      this.observe(history.at(-1)?.hop ?? 'received', msg.updatedAt, msg.id, state, {
+        id: msg.id,
+        via: 'put',
+        protocol: msg.origin.protocol,
+        ...(msg.origin.account === undefined ? {} : { account: msg.origin.account }),
+        ...(connector === undefined ? {} : { connector }),
+      });
+    }
   }
 
   /** The reassembled message, or `undefined` when unknown or expired. */
@@ -264,7 +320,7 @@ export class MessageStore {
     const r = (await TRANSITION.run(
       this.redis,
       [this.recordKey(id), this.historyKey(id)],
-      [to, entry, now, opts.retry === true ? 1 : 0, this.cap],
+      [to, entry, now, opts.retry === true ? 1 : 0, this.cap, this.onHop === undefined ? 0 : 1],
     )) as string[];
     if (r[0] === 'missing') throw new Errors.HUB_ERR_NOT_FOUND('message', id);
     if (r[0] === 'illegal') throw new Errors.HUB_ERR_ILLEGAL_TRANSITION(r[1] ?? '?', to);
@@ -273,6 +329,13 @@ export class MessageStore {
       previous: r[1] as MessageState,
       state: r[2] as MessageState,
     };
+    if (this.onHop !== undefined)
+      this.observe(hop, now, id, result.state, {
+        id,
+        via: 'transition',
+        outcome: result.outcome,
+        ...labelsOf(r[3], r[4], info),
+      });
     if (opts.withMessage !== true) return result;
     const message = await this.get(id);
     return message === undefined ? result : { ...result, message };
@@ -283,6 +346,7 @@ export class MessageStore {
     const entry = `${entryPrefix(now, hop, info)}}`;
     const ok = await STAMP.run(this.redis, [this.recordKey(id), this.historyKey(id)], [entry, now, this.cap]);
     if (ok !== 1) throw new Errors.HUB_ERR_NOT_FOUND('message', id);
+    this.observe(hop, now, id, undefined, { id, via: 'stamp' });
   }
 
   /**
@@ -360,7 +424,6 @@ export class MessageStore {
     );
   }
 
-
   /** An account's message ids by creation time (newest first by default). */
   async listByAccount(account: string, opts: ListOptions = {}): Promise<string[]> {
     const min = opts.from === undefined ? '-inf' : String(opts.from);
@@ -372,6 +435,32 @@ export class MessageStore {
       ? await this.redis.zrangebyscore(k, min, max, 'LIMIT', offset, limit)
       : await this.redis.zrevrangebyscore(k, max, min, 'LIMIT', offset, limit);
   }
+}
+
+/** Metrics labels from the origin and route JSON a labelled TRANSITION returns (absent when it did not). */
+function labelsOf(
+  origin: string | undefined,
+  route: string | undefined,
+  info: StampInfo,
+): Pick<HopFacts, 'protocol' | 'account' | 'connector'> {
+  if (origin === undefined) return {};
+  let o: { protocol?: unknown; account?: unknown; connector?: unknown } = {};
+  let rt: { connector?: unknown } = {};
+  try {
+    if (origin !== '') o = JSON.parse(origin) as typeof o;
+    if (route !== undefined && route !== '') rt = JSON.parse(route) as typeof rt;
+  } catch {
+    return {};
+  }
+  // The hop's own connector is the freshest (a route decision not yet written to the record).
+  const connector = [info.connector, rt.connector, o.connector].find(
+    (c): c is string => typeof c === 'string',
+  );
+  return {
+    ...(typeof o.protocol === 'string' ? { protocol: o.protocol } : {}),
+    ...(typeof o.account === 'string' ? { account: o.account } : {}),
+    ...(connector === undefined ? {} : { connector }),
+  };
 }
 
 function entryPrefix(now: number, hop: Hop, info: StampInfo): string {

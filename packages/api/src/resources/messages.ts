@@ -207,6 +207,7 @@ export function registerMessages(app: FastifyInstance, ctx: ApiContext): void {
         by: `api:${who(req)}`,
         detail: 'cancelled by operator',
       });
+      ctx.log.info?.({ id, by: who(req), queue }, 'message cancelled by operator');
       await audit(ctx, req, { kind: 'messages', id, op: 'cancel', detail: `removed from ${queue}` });
       return { id, state: r.state, removedFrom: queue };
     },
@@ -246,6 +247,7 @@ export function registerMessages(app: FastifyInstance, ctx: ApiContext): void {
         ctx.log.error({ err, id }, 'retry: message marked accepted but not re-queued');
         throw err;
       }
+      ctx.log.info?.({ id, by: who(req), jobId }, 'message re-queued by operator');
       await audit(ctx, req, { kind: 'messages', id, op: 'retry', detail: `job ${jobId}` });
       return { id, state: 'accepted', jobId };
     },

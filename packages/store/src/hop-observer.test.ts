@@ -1,0 +1,141 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import {
+  createMessage,
+  type Hop,
+  type HubMessage,
+  IdGenerator,
+  type MessageState,
+  normalizeAddress,
+} from '@hub/message';
+import { RedisServer } from '@hub/testkit';
+import { Redis } from 'ioredis';
+import { type HopFacts, MessageStore } from './messages.js';
+
+const gen = new IdGenerator(5);
+
+function sms(createdAt: number): HubMessage {
+  return createMessage(
+    {
+      id: gen.next(createdAt),
+      direction: 'mt',
+      kind: 'sms',
+      origin: { protocol: 'smpp', account: 'acme', systemId: 'acme' },
+      from: normalizeAddress('HUB', { ton: 5 })!,
+      to: [normalizeAddress('+821055551234')!],
+      content: {
+        type: 'sms',
+        dataCoding: 0,
+        text: 'hi',
+        bytes: Buffer.from('hi').toString('base64'),
+        segments: 1,
+      },
+      options: { receipt: 'final', priority: 0 },
+    },
+    createdAt,
+    'test/1',
+  );
+}
+
+interface Seen {
+  hop: Hop;
+  at: number;
+  createdAt: number;
+  state: MessageState | undefined;
+  facts: HopFacts;
+}
+
+let server: RedisServer;
+let redis: Redis;
+let seen: Seen[];
+let store: MessageStore;
+before(async () => {
+  server = await RedisServer.start({ appendonly: false });
+  redis = new Redis(server.url);
+  seen = [];
+  store = new MessageStore({
+    redis,
+    prefix: 'obs',
+    onHop: (hop, at, createdAt, state, facts) => seen.push({ hop, at, createdAt, state, facts }),
+  });
+});
+after(async () => {
+  redis?.disconnect();
+  await server?.stop();
+});
+
+test('onHop fires after put, transition and stamp with the hop, a positive duration and the labels', async () => {
+  const t0 = Date.now() - 5_000;
+  const msg = sms(t0);
+  await store.put(msg);
+  assert.equal(seen.length, 1);
+  assert.equal(seen[0]?.state, 'accepted');
+  assert.equal(seen[0]?.createdAt, t0);
+  assert.deepEqual(seen[0]?.facts, { id: msg.id, via: 'put', protocol: 'smpp', account: 'acme' });
+
+  await store.transition(msg.id, 'routed', 'routed', { connector: 'smsc-a' }, { now: t0 + 120 });
+  const routed = seen.at(-1)!;
+  assert.equal(routed.hop, 'routed');
+  assert.equal(routed.state, 'routed');
+  assert.equal(routed.createdAt, t0, 'createdAt comes from the Hub id');
+  assert.equal(routed.at - routed.createdAt, 120);
+  assert.deepEqual(routed.facts, {
+    id: msg.id,
+    via: 'transition',
+    outcome: 'ok',
+    protocol: 'smpp',
+    account: 'acme',
+    connector: 'smsc-a',
+  });
+
+  await store.stamp(msg.id, 'submitted', { connector: 'smsc-a' }, t0 + 150);
+  const stamped = seen.at(-1)!;
+  assert.equal(stamped.hop, 'submitted');
+  assert.equal(stamped.state, undefined);
+  assert.ok(stamped.at - stamped.createdAt > 0);
+
+  await store.transition(msg.id, 'submitted', 'upstream_ack', { connector: 'smsc-a' }, { now: t0 + 200 });
+  await store.transition(msg.id, 'delivered', 'receipt', {}, { now: t0 + 4_000 });
+  const receipt = seen.at(-1)!;
+  assert.equal(receipt.hop, 'receipt');
+  assert.equal(receipt.state, 'delivered');
+  assert.equal(receipt.at - receipt.createdAt, 4_000);
+  // The route was never written to the record and the receipt hop names none: no connector label.
+  assert.deepEqual(receipt.facts, {
+    id: msg.id,
+    via: 'transition',
+    outcome: 'ok',
+    protocol: 'smpp',
+    account: 'acme',
+  });
+
+  // A repeated receipt is recorded without a change: the observer is told it was a duplicate, without labels.
+  await store.transition(msg.id, 'delivered', 'receipt', {}, { now: t0 + 4_500 });
+  assert.deepEqual(seen.at(-1)?.facts, { id: msg.id, via: 'transition', outcome: 'late' });
+  assert.deepEqual(
+    seen.map((s) => s.hop),
+    ['received', 'routed', 'submitted', 'upstream_ack', 'receipt', 'receipt'],
+  );
+});
+
+test('failed writes do not fire onHop; an observer that throws does not fail the write', async () => {
+  const before = seen.length;
+  await assert.rejects(store.transition('00000000000000AA', 'routed', 'routed'));
+  await assert.rejects(store.stamp('00000000000000AA', 'note'));
+  assert.equal(seen.length, before);
+  const throwing = new MessageStore({
+    redis,
+    prefix: 'obs',
+    onHop: () => {
+      throw new Error('observer bug');
+    },
+  });
+  const msg = sms(Date.now());
+  await throwing.put(msg);
+  const r = await throwing.transition(msg.id, 'routed', 'routed');
+  assert.equal(r.state, 'routed');
+  // Without an observer the script returns no labels and nothing else changes.
+  const plain = new MessageStore({ redis, prefix: 'obs' });
+  const r2 = await plain.transition(msg.id, 'submitted', 'upstream_ack', {}, { withMessage: true });
+  assert.equal(r2.message?.state, 'submitted');
+});
