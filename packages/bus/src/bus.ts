@@ -231,7 +231,7 @@ export function createBus(opts: BusOptions): Bus {
           job !== undefined &&
           (err.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1))
         ) {
-          log?.warn({ err, queue: def.name, jobId: job.id }, 'job failed for good');
+          log?.warn({ err, queue: def.name, jobId: job.id, id: (job.data as { id?: unknown } | undefined)?.id }, 'job failed for good');
         }
       });
       let closing: Promise<void> | undefined;

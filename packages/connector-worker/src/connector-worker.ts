@@ -364,7 +364,7 @@ export class ConnectorWorker {
       return;
     }
     const state: MessageState = e.recovery === 'permanent' ? 'rejected' : 'undeliverable';
-    this.#o.log.warn({ id: msg.id, connector: r.id, code: e.code, tries, state }, 'send failed for good');
+    this.#o.log.warn({ id: msg.id, connector: r.id, code: e.code, err: e, tries, state }, 'send failed for good');
     await this.#finish(msg, state, 'failed', {
       by,
       connector: r.id,

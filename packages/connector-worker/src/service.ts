@@ -44,7 +44,7 @@ export const createConnectorWorkerService: ServiceFactory = async (ctx) => {
     for (const d of await core.configStore.getAll('connectors')) {
       const r = ConnectorSchema.safeParse(d.doc);
       if (r.success) byId.set(r.data.id, r.data);
-      else log.error({ id: d.id, reason: describeIssues(r.error) }, 'stored connector is invalid; skipped');
+      else log.error({ connector: d.id, reason: describeIssues(r.error) }, 'stored connector is invalid; skipped');
     }
     return [...byId.values()];
   };

@@ -37,6 +37,7 @@ import { TokenBucket } from './throttle.js';
 
 /** Logger surface (pino fits). */
 export interface GatewayLogger {
+  debug?(obj: object, msg: string): void;
   info(obj: object, msg: string): void;
   warn(obj: object, msg: string): void;
   error(obj: object, msg: string): void;
@@ -483,6 +484,7 @@ export class SmppGateway {
     );
     // Ack only after Redis has both the record and the job.
     await Promise.all([this.#o.store.put(msg), this.#o.bus.enqueue(Queues.route, msg)]);
+    this.#o.log.debug?.({ id: msg.id, account: account.id, session: origin.session }, 'submit accepted');
     return msg;
   }
 

@@ -68,6 +68,19 @@ export const createSmppGatewayService: ServiceFactory = async (ctx) => {
     binds: new RedisBindRegistry(redis, prefix),
     ...(l.tls === undefined ? {} : { tls: { key: readFileSync(l.tls.key), cert: readFileSync(l.tls.cert) } }),
   });
+  // Bound sessions per account for this process (Prometheus sums instances).
+  const boundGauge = core.metrics.gauge('hub_smpp_sessions_bound');
+  const bound = new Map<string, number>();
+  const track = (account: string | undefined, delta: number): void => {
+    if (account === undefined) return;
+    const n = Math.max(0, (bound.get(account) ?? 0) + delta);
+    bound.set(account, n);
+    boundGauge.set({ account }, n);
+  };
+  gateway.server.on('bound', (s) => track((s.context as { id?: string } | undefined)?.id, 1));
+  gateway.server.on('closed', (s) => {
+    if (s.bindType !== undefined) track((s.context as { id?: string } | undefined)?.id, -1);
+  });
   const endpoints = l.enabled ? await gateway.listen() : [];
   const service: Service = {
     name: 'smpp',
