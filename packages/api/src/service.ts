@@ -51,6 +51,16 @@ export const createApiService: ServiceFactory = async (ctx) => {
       accounts: config.accounts.map((a) => a.id),
     },
     onError: (code) => core.metrics.error(code),
+    // Campaigns bind to this Hub's own SMPP listener as any client would.
+    campaigns: {
+      smpp: {
+        host: ['0.0.0.0', '::', ''].includes(config.listeners.smpp.host) ? '127.0.0.1' : config.listeners.smpp.host,
+        port: config.listeners.smpp.port,
+      },
+      passwords: config.campaigns.passwords,
+      allowRequestPassword: config.campaigns.allowRequestPassword,
+      maxConcurrent: config.campaigns.maxConcurrent,
+    },
     ...(l.tls === undefined
       ? {}
       : { https: { key: readFileSync(l.tls.key), cert: readFileSync(l.tls.cert) } }),

@@ -293,6 +293,17 @@ export const HubConfig = z.object({
   /** Route tables (validated by @hub/routing at start). */
   routes: z.array(z.record(z.string(), z.unknown())).default([]),
   apiKeys: z.array(ApiKey).default([]),
+  /** Bulk campaigns through the API (sent over Hub's own SMPP listener, like any client). */
+  campaigns: z
+    .object({
+      /** Clear SMPP passwords of the accounts campaigns send as: write `${ENV_NAME}`, never the secret. */
+      passwords: z.record(z.string(), z.string()).default({}),
+      /** Accept a password in the upload request for accounts not listed above (checked against the hash). */
+      allowRequestPassword: z.boolean().default(true),
+      /** Campaigns running at once per API instance. */
+      maxConcurrent: z.number().int().min(1).max(64).default(4),
+    })
+    .default({ passwords: {}, allowRequestPassword: true, maxConcurrent: 4 }),
 });
 export type HubConfig = z.infer<typeof HubConfig>;
 export type HubConfigInput = z.input<typeof HubConfig>;
