@@ -1,5 +1,4 @@
-import { BlockList, isIPv4 } from 'node:net';
-import type { Account, Mm4ConnectorConfig } from '@hub/config';
+import { type Account, IpAllowlist, type Mm4ConnectorConfig } from '@hub/config';
 import type { SmtpTarget } from '@hub/connectors';
 
 /** How Hub reaches one peer for .RES and reports: its SMTP server and our system address toward it. */
@@ -20,7 +19,7 @@ export class Mm4PeerDirectory {
   #peers: Account[] = [];
   #byUser = new Map<string, Account>();
   #byId = new Map<string, Account>();
-  #allow = new Map<string, BlockList>();
+  #allow = new Map<string, IpAllowlist>();
   #connectors: Mm4ConnectorConfig[] = [];
 
   constructor(accounts: readonly Account[] = [], connectors: readonly Mm4ConnectorConfig[] = []) {
@@ -32,11 +31,11 @@ export class Mm4PeerDirectory {
     const peers = accounts.filter((a) => a.mm4 !== undefined);
     const byUser = new Map<string, Account>();
     const byId = new Map<string, Account>();
-    const allow = new Map<string, BlockList>();
+    const allow = new Map<string, IpAllowlist>();
     for (const a of peers) {
       byId.set(a.id, a);
       if (a.mm4?.username !== undefined) byUser.set(a.mm4.username, a);
-      if (a.allowedIps.length > 0) allow.set(a.id, blockList(a.allowedIps));
+      if (a.allowedIps.length > 0) allow.set(a.id, new IpAllowlist(a.allowedIps));
     }
     this.#peers = peers;
     this.#byUser = byUser;
@@ -60,11 +59,9 @@ export class Mm4PeerDirectory {
 
   /** True when `ip` may connect for `account` (no allowlist = any). */
   ipAllowed(account: Account, ip: string): boolean {
-    const list = this.#allow.get(account.id);
-    if (list === undefined) return true;
-    const plain = ip.startsWith('::ffff:') ? ip.slice(7) : ip;
-    return list.check(plain, isIPv4(plain) ? 'ipv4' : 'ipv6');
+    return this.#allow.get(account.id)?.allows(ip) ?? true;
   }
+
 
   /**
    * The peer a connection from `ip` is, without SMTP AUTH: an enabled account whose non-empty
@@ -114,15 +111,4 @@ export class Mm4PeerDirectory {
       },
     };
   }
-}
-
-function blockList(cidrs: readonly string[]): BlockList {
-  const list = new BlockList();
-  for (const c of cidrs) {
-    const [addr, bits] = c.split('/') as [string, string | undefined];
-    const type = isIPv4(addr) ? 'ipv4' : 'ipv6';
-    if (bits === undefined) list.addAddress(addr, type);
-    else list.addSubnet(addr, Number(bits), type);
-  }
-  return list;
 }

@@ -2,7 +2,8 @@
  * `@hub/gateway-mm7`: Hub's MM7 endpoint for VASPs (SubmitReq, CancelReq, ReplaceReq over SOAP 1.1) and the
  * outbox delivery of MO messages, delivery reports and read replies to them. See docs/mm7.md.
  */
-export { loadAccounts, VaspDirectory } from './accounts.js';
+export { loadAccounts } from '@hub/config';
+export { VaspDirectory } from './accounts.js';
 export type { Mm7AppOptions } from './app.js';
 export { buildMm7App } from './app.js';
 export type { Mm7Decision, Mm7GatewayOptions, Mm7RequestMeta } from './gateway.js';

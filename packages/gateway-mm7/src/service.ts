@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Service, ServiceFactory } from '@hub/runtime';
 import { FileContentStore, RedisContentStore, TieredContentStore, verifySecret } from '@hub/store';
-import { loadAccounts, VaspDirectory } from './accounts.js';
+import { loadAccounts } from '@hub/config';
+import { VaspDirectory } from './accounts.js';
 import { buildMm7App } from './app.js';
 import { Mm7Gateway } from './gateway.js';
 

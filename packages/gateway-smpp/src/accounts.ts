@@ -1,5 +1,4 @@
-import { BlockList, isIPv4 } from 'node:net';
-import type { Account } from '@hub/config';
+import { type Account, IpAllowlist } from '@hub/config';
 
 /**
  * The accounts an SMPP gateway knows, by id and by system_id. Replaced as a whole when configuration
@@ -9,7 +8,7 @@ import type { Account } from '@hub/config';
 export class AccountDirectory {
   #byId = new Map<string, Account>();
   #bySystemId = new Map<string, Account>();
-  #allow = new Map<string, BlockList | undefined>();
+  #allow = new Map<string, IpAllowlist>();
 
   constructor(accounts: readonly Account[] = []) {
     this.replace(accounts);
@@ -19,11 +18,11 @@ export class AccountDirectory {
   replace(accounts: readonly Account[]): void {
     const byId = new Map<string, Account>();
     const bySystemId = new Map<string, Account>();
-    const allow = new Map<string, BlockList | undefined>();
+    const allow = new Map<string, IpAllowlist>();
     for (const a of accounts) {
       byId.set(a.id, a);
       if (a.smpp !== undefined) bySystemId.set(a.smpp.systemId, a);
-      allow.set(a.id, a.allowedIps.length === 0 ? undefined : blockList(a.allowedIps));
+      allow.set(a.id, new IpAllowlist(a.allowedIps));
     }
     this.#byId = byId;
     this.#bySystemId = bySystemId;
@@ -40,20 +39,6 @@ export class AccountDirectory {
 
   /** True when `ip` may connect for `account` (no allowlist = any). */
   ipAllowed(account: Account, ip: string): boolean {
-    const list = this.#allow.get(account.id);
-    if (list === undefined) return true;
-    const plain = ip.startsWith('::ffff:') ? ip.slice(7) : ip;
-    return list.check(plain, isIPv4(plain) ? 'ipv4' : 'ipv6');
+    return this.#allow.get(account.id)?.allows(ip) ?? true;
   }
-}
-
-function blockList(cidrs: readonly string[]): BlockList {
-  const list = new BlockList();
-  for (const c of cidrs) {
-    const [addr, bits] = c.split('/') as [string, string | undefined];
-    const type = isIPv4(addr) ? 'ipv4' : 'ipv6';
-    if (bits === undefined) list.addAddress(addr, type);
-    else list.addSubnet(addr, Number(bits), type);
-  }
-  return list;
 }

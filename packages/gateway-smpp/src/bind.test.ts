@@ -5,7 +5,7 @@ import { SmppStatus } from '@hub/smpp';
 import { ConfigStore, verifySecret } from '@hub/store';
 import { EsmeClient, SmppSimError, waitFor } from '@hub/testkit';
 import { account, Harness, PASSWORD, PduClient, type StartedGateway, tlvTags } from './harness.fixture.js';
-import { loadAccounts } from './service.js';
+import { loadAccounts } from '@hub/config';
 
 let h: Harness;
 let g: StartedGateway;

@@ -5,4 +5,5 @@ export type { AccountRateLimiter, GatewayLogger, SmppGatewayOptions } from './ga
 export { buildDeliver, SmppGateway } from './gateway.js';
 export { decodeSubmit } from './inbound.js';
 export type { ConcatStore, GatewayStore } from './ports.js';
-export { createSmppGatewayService, loadAccounts } from './service.js';
+export { loadAccounts } from '@hub/config';
+export { createSmppGatewayService } from './service.js';

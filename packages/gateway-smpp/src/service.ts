@@ -1,29 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { Account } from '@hub/config';
+import { loadAccounts } from '@hub/config';
 import type { Service, ServiceFactory } from '@hub/runtime';
 import { type ConfigStore, RateLimiter, verifySecret } from '@hub/store';
 import { AccountDirectory } from './accounts.js';
 import { RedisBindRegistry } from './binds.js';
 import { RedisConcatStore } from './concat.js';
 import { SmppGateway } from './gateway.js';
-
-/**
- * The accounts in force: the configuration file's, overridden by id with those edited through the REST
- * API (config store kind `accounts`). An invalid stored document is skipped and reported, never fatal.
- */
-export async function loadAccounts(
-  fromConfig: readonly Account[],
-  store: Pick<ConfigStore, 'getAll'>,
-  onInvalid: (id: string, issue: string) => void,
-): Promise<Account[]> {
-  const byId = new Map(fromConfig.map((a) => [a.id, a]));
-  for (const d of await store.getAll('accounts')) {
-    const r = Account.safeParse(d.doc);
-    if (r.success) byId.set(r.data.id, r.data);
-    else onInvalid(d.id, r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-  }
-  return [...byId.values()];
-}
 
 /**
  * `hub start smpp`: the SMPP gateway as a service. Accounts come from the configuration and from the
