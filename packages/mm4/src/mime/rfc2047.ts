@@ -59,9 +59,10 @@ export function decodeEncodedWords(value: string): string {
  * Encodes `text` for an unstructured header (e.g. Subject): ASCII without control characters is
  * returned as is; anything else becomes `=?UTF-8?B?…?=` words of at most 75 characters, split on
  * character boundaries and separated by a folding `\r\n ` so no header line exceeds 78 characters.
+ * ASCII containing `=?` is encoded too, or the receiver would decode a literal `=?…?=` (RFC 2047 §5).
  */
 export function encodeEncodedWords(text: string): string {
-  if (/^[\x20-\x7e]*$/.test(text)) return text;
+  if (/^[\x20-\x7e]*$/.test(text) && !text.includes('=?')) return text;
   // 75 - len('=?UTF-8?B?') - len('?=') = 63 base64 chars → at most 45 bytes per word (multiple of 3).
   const maxBytes = 45;
   const words: string[] = [];

@@ -6,51 +6,29 @@
  * Needs bearerbox and smsbox; run scripts/install-peers.sh to get them.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'node:test';
+import {
+  findKannel,
+  Kannel,
+  killGroup,
+  parseSm,
+  poll,
+  startDlrSink,
+  WireTap,
+  within,
+} from '@hub/interop-kit';
 import type { SmppPdu } from '../session/node-smpp.js';
 import { type BindRequest, type ServerSession, SmppServer } from '../session/server-session.js';
 import type { RequestDecision, SmppSession } from '../session/session.js';
 import { SessionState } from '../session/state.js';
-import { findExecutable, freePort, killGroup, parseSm, WireTap, within } from './wiretap.fixture.js';
 
 const TEMPLATE = new URL('./kannel.fixture.conf', import.meta.url);
 
-/** Last `n` characters of a log file, for failure messages. */
-function tail(path: string, n = 3000): string {
-  try {
-    return readFileSync(path, 'latin1').slice(-n);
-  } catch {
-    return '(no log)';
-  }
-}
-
-/** Polls `fn` until it returns a value (not undefined) or `ms` pass. */
-async function poll<T>(
-  fn: () => Promise<T | undefined> | T | undefined,
-  ms: number,
-  what: string,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() >= deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 test('Kannel bearerbox ⇄ Hub SmppServer: transceiver bind, sendsms MT (GSM, UCS-2), submit_sm_resp, receipt', async (t) => {
-  const bearerbox = findExecutable('bearerbox');
-  const smsbox = findExecutable('smsbox');
-  if (!bearerbox || !smsbox) {
+  const boxes = findKannel();
+  if (!boxes) {
     t.skip('Kannel (bearerbox/smsbox) not installed: run scripts/install-peers.sh');
     return;
   }
@@ -83,60 +61,25 @@ test('Kannel bearerbox ⇄ Hub SmppServer: transceiver bind, sendsms MT (GSM, UC
     cleanup.push(() => tap.close());
 
     // Kannel calls this back with the delivery report it matched (dlr-url of the MT).
-    const dlrs: URLSearchParams[] = [];
-    const dlrServer = http.createServer((req, res) => {
-      dlrs.push(new URL(req.url ?? '/', 'http://127.0.0.1').searchParams);
-      res.end('ok');
+    const { port: dlrPort, dlrs, close: closeDlrs } = await startDlrSink();
+    cleanup.push(closeDlrs);
+    // Config in a temp dir; its cleanup stops the boxes in reverse start order: smsbox (a client of
+    // bearerbox) first, then bearerbox (unbinds from Hub).
+    const kannel = await Kannel.create({
+      template: TEMPLATE,
+      hubPort: tap.port,
+      systemId: account.systemId,
+      password: account.password,
     });
-    dlrServer.listen(0, '127.0.0.1');
-    cleanup.push(() => new Promise<void>((resolve) => dlrServer.close(() => resolve())));
-    await within(once(dlrServer, 'listening'), 2000, 'dlr server');
-    const dlrPort = (dlrServer.address() as AddressInfo).port;
-
-    const dir = mkdtempSync(join(tmpdir(), 'hub-kannel-'));
-    cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
-    const sendsms = { user: 'tester', password: randomBytes(8).toString('hex'), port: await freePort() };
-    const values: Record<string, string> = {
-      ADMIN_PORT: String(await freePort()),
-      ADMIN_PASSWORD: randomBytes(8).toString('hex'),
-      SMSBOX_PORT: String(await freePort()),
-      SENDSMS_PORT: String(sendsms.port),
-      SENDSMS_USER: sendsms.user,
-      SENDSMS_PASSWORD: sendsms.password,
-      HUB_PORT: String(tap.port),
-      SYSTEM_ID: account.systemId,
-      PASSWORD: account.password,
-      DIR: dir,
-    };
-    const conf = readFileSync(TEMPLATE, 'utf8').replace(/@([A-Z_]+)@/g, (_, k: string) => {
-      const v = values[k];
-      if (v === undefined) throw new Error(`kannel.fixture.conf: no value for @${k}@`);
-      return v;
-    });
-    const confPath = join(dir, 'kannel.conf');
-    writeFileSync(confPath, conf);
-    const logs = (): string =>
-      ['bearerbox.log', 'smsc-hub.log', 'smsbox.log']
-        .map((f) => `--- ${f}\n${tail(join(dir, f))}`)
-        .join('\n');
-
-    const start = (bin: string): ChildProcess => {
-      // Own process group (detached) so the cleanup can signal the box and anything it started. Boxes are
-      // stopped in reverse start order: smsbox (a client of bearerbox) first, then bearerbox (unbinds from Hub).
-      const child = spawn(bin, ['-v', '4', confPath], { cwd: dir, detached: true, stdio: 'ignore' });
-      cleanup.push(() => killGroup(child, 5_000));
-      return child;
-    };
+    cleanup.push(() => kannel.close());
 
     // ---- Kannel binds to Hub ----
     const bound = within(
       once(server, 'bound').then(([s]) => s as ServerSession),
       15_000,
       'Kannel to bind',
-    ).catch((err: Error) => {
-      throw new Error(`${err.message}\n${logs()}`);
-    });
-    const bb = start(bearerbox);
+    ).catch(kannel.withLogs);
+    const bb = kannel.start(boxes.bearerbox);
     const session = await bound;
     assert.equal(session.state, SessionState.BOUND_TRX, 'transceiver-mode = true → bind_transceiver');
     const bind = binds.at(-1);
@@ -154,49 +97,27 @@ test('Kannel bearerbox ⇄ Hub SmppServer: transceiver bind, sendsms MT (GSM, UC
     assert.equal(bindResp.status, 0);
 
     // ---- MT through smsbox's sendsms ----
-    const sb = start(smsbox);
+    const sb = kannel.start(boxes.smsbox);
     const dlrUrl = `http://127.0.0.1:${dlrPort}/dlr?type=%d&smsc=%i&reply=%A`;
-    const sendsmsUrl = (params: Record<string, string>): string => {
-      const q = new URLSearchParams({
-        username: sendsms.user,
-        password: sendsms.password,
-        from: '12345',
-        ...params,
-      });
-      return `http://127.0.0.1:${sendsms.port}/cgi-bin/sendsms?${q}`;
-    };
-    const get = async (url: string): Promise<{ status: number; body: string } | undefined> => {
-      try {
-        const res = await fetch(url, { signal: AbortSignal.timeout(3000) });
-        return { status: res.status, body: await res.text() };
-      } catch {
-        return undefined; // smsbox not listening yet
-      }
-    };
+    const sendsms = (params: Record<string, string>) => kannel.send({ from: '12345', ...params });
 
     // GSM: '@' and '£' are GSM 03.38 0x00 and 0x01, '€' the escape pair 1B 65.
     const gsmText = 'Hello @ £ € from Kannel';
     const r1 = await poll(
       () =>
-        get(
-          sendsmsUrl({
-            to: '447700900001',
-            text: gsmText,
-            charset: 'UTF-8',
-            'dlr-mask': '3',
-            'dlr-url': dlrUrl,
-          }),
-        ),
+        sendsms({
+          to: '447700900001',
+          text: gsmText,
+          charset: 'UTF-8',
+          'dlr-mask': '3',
+          'dlr-url': dlrUrl,
+        }),
       10_000,
       'smsbox sendsms',
-    ).catch((err: Error) => {
-      throw new Error(`${err.message}\n${logs()}`);
-    });
+    ).catch(kannel.withLogs);
     assert.ok(r1.status === 202 || r1.status === 200, `sendsms answered ${r1.status}: ${r1.body}`);
     assert.match(r1.body, /Accepted|Sent/);
-    const gsm = await poll(() => submits[0], 10_000, 'the GSM submit_sm').catch((err: Error) => {
-      throw new Error(`${err.message}\n${logs()}`);
-    });
+    const gsm = await poll(() => submits[0], 10_000, 'the GSM submit_sm').catch(kannel.withLogs);
     assert.equal(gsm.command, 'submit_sm');
     assert.equal(gsm.fields.data_coding, 0x00);
     assert.equal(gsm.fields.destination_addr, '447700900001');
@@ -215,14 +136,12 @@ test('Kannel bearerbox ⇄ Hub SmppServer: transceiver bind, sendsms MT (GSM, UC
     // UCS-2.
     const ucsText = 'Привет ✓';
     const r2 = await within(
-      get(sendsmsUrl({ to: '447700900002', text: ucsText, charset: 'UTF-8', coding: '2' })),
+      sendsms({ to: '447700900002', text: ucsText, charset: 'UTF-8', coding: '2' }),
       5_000,
       'sendsms UCS-2',
     );
     assert.ok(r2 && (r2.status === 202 || r2.status === 200), `sendsms answered ${r2?.status}: ${r2?.body}`);
-    const ucs = await poll(() => submits[1], 10_000, 'the UCS-2 submit_sm').catch((err: Error) => {
-      throw new Error(`${err.message}\n${logs()}`);
-    });
+    const ucs = await poll(() => submits[1], 10_000, 'the UCS-2 submit_sm').catch(kannel.withLogs);
     assert.equal(ucs.fields.data_coding, 0x08);
     assert.equal(
       (ucs.fields.short_message as Buffer).toString('hex'),
@@ -233,7 +152,7 @@ test('Kannel bearerbox ⇄ Hub SmppServer: transceiver bind, sendsms MT (GSM, UC
     // A long text: Kannel splits it into two UDH parts (IEI 00, 8-bit reference), esm_class with UDHI.
     const longText = 'L'.repeat(150) + '0123456789'.repeat(2);
     const r3 = await within(
-      get(sendsmsUrl({ to: '447700900003', text: longText, charset: 'UTF-8' })),
+      sendsms({ to: '447700900003', text: longText, charset: 'UTF-8' }),
       5_000,
       'sendsms long',
     );
@@ -290,10 +209,8 @@ test('Kannel bearerbox ⇄ Hub SmppServer: transceiver bind, sendsms MT (GSM, UC
       { tlvs: { receipted_message_id: 'hubk1', message_state: 2 }, timeoutMs: 5_000 },
     );
     assert.equal(dlvResp.command, 'deliver_sm_resp');
-    assert.equal(dlvResp.status, 0, `Kannel acknowledged the receipt\n${logs()}`);
-    const dlr = await poll(() => dlrs[0], 10_000, 'Kannel to call the dlr-url').catch((err: Error) => {
-      throw new Error(`${err.message}\n${logs()}`);
-    });
+    assert.equal(dlvResp.status, 0, `Kannel acknowledged the receipt\n${kannel.logs()}`);
+    const dlr = await poll(() => dlrs[0], 10_000, 'Kannel to call the dlr-url').catch(kannel.withLogs);
     assert.equal(
       dlr.get('type'),
       '1',

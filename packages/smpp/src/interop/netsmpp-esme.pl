@@ -1,6 +1,6 @@
 #!/usr/bin/perl
 # An ESME written with Net::SMPP (Debian libnet-smpp-perl), driven by netsmpp.test.ts against Hub's SmppServer.
-# Usage: perl netsmpp-esme.pl HOST PORT SYSTEM_ID PASSWORD
+# Usage: perl -I packages/interop-kit/perl netsmpp-esme.pl HOST PORT SYSTEM_ID PASSWORD
 # Prints one JSON object per line on stdout (binary values as hex); the test asserts on them and on what
 # the server saw. Every blocking call is bounded by alarm(); a hung step dies with "timeout: <step>".
 # Protocol:
@@ -15,26 +15,10 @@ use strict;
 use warnings;
 use Net::SMPP;
 use JSON::PP;
+require 'netsmpp-peer.pl'; # out, timed, out_deliver, out_unexpected (@hub/interop-kit's perl/)
 
-$| = 1;
-my ($host, $port, $system_id, $password) = @ARGV;
-die "usage: $0 HOST PORT SYSTEM_ID PASSWORD\n" unless defined $password;
-my $json = JSON::PP->new->canonical;
-my $STEP_TIMEOUT = 5;
-
-sub out { print $json->encode({@_}), "\n" }
-
-# Runs $code with an alarm; the message must not be "alarm\n" (Net::SMPP::read_hard would swallow it).
-sub timed {
-    my ($what, $code) = @_;
-    local $SIG{ALRM} = sub { die "timeout: $what\n" };
-    alarm $STEP_TIMEOUT;
-    my @r = eval { $code->() };
-    my $err = $@;
-    alarm 0;
-    die $err if $err;
-    return wantarray ? @r : $r[0];
-}
+my ($host, $port, $system_id, $password) = peer_args();
+our $STEP_TIMEOUT = 5;
 
 sub connect_smpp {
     my $smpp = timed('connect', sub {
@@ -119,14 +103,7 @@ sub unbind_and_wait_close {
         die "connection closed while waiting for deliver_sm\n" unless $pdu;
         my $cmd = $pdu->explain_cmd;
         if ($cmd eq 'deliver_sm') {
-            my $rmid = $pdu->{receipted_message_id};
-            my $state = $pdu->{message_state};
-            out(step => 'deliver_sm', seq => $pdu->seq, esm_class => $pdu->{esm_class},
-                data_coding => $pdu->{data_coding}, source_addr => $pdu->{source_addr},
-                destination_addr => $pdu->{destination_addr},
-                short_message => $pdu->{short_message}, short_message_hex => unpack('H*', $pdu->{short_message}),
-                receipted_message_id_hex => defined $rmid ? unpack('H*', $rmid) : undef,
-                message_state => defined $state ? unpack('C', $state) : undef);
+            out_deliver($pdu);
             $smpp->deliver_sm_resp(seq => $pdu->seq, message_id => '');
             $got_deliver = 1;
         } elsif ($cmd eq 'enquire_link') {
@@ -134,7 +111,7 @@ sub unbind_and_wait_close {
             out(step => 'hub_enquire_link', seq => $pdu->seq, body_len => length($pdu->{data}));
             $got_el = 1;
         } else {
-            out(step => 'unexpected', cmd => $cmd, seq => $pdu->seq, status => $pdu->status);
+            out_unexpected($pdu);
         }
     }
     unbind_and_wait_close($smpp, 'unbind_trx');

@@ -4,11 +4,9 @@
  * decoded. Needs `perl -MNet::SMPP`; run scripts/install-peers.sh to get it.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { createInterface } from 'node:readline';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { type Frame, hasNetSmpp, type PerlLine, parseSm, runPerl, WireTap, within } from '@hub/interop-kit';
 import type { SmppPdu } from '../session/node-smpp.js';
 import {
   type BindDecision,
@@ -18,7 +16,6 @@ import {
 } from '../session/server-session.js';
 import type { RequestDecision, SmppSession } from '../session/session.js';
 import { SessionState } from '../session/state.js';
-import { type Frame, hasNetSmpp, parseSm, WireTap, within } from './wiretap.fixture.js';
 
 const SCRIPT = fileURLToPath(new URL('./netsmpp-esme.pl', import.meta.url));
 const ACCOUNT = { systemId: 'perl-esme', password: 's3cret!' };
@@ -31,7 +28,7 @@ interface Received {
 }
 
 /** What Perl printed, one JSON object per line. */
-type Line = Record<string, unknown> & { step: string };
+type Line = PerlLine;
 
 function hex(s: string): Buffer {
   return Buffer.from(s, 'hex');
@@ -79,37 +76,27 @@ test('Net::SMPP ESME ⇄ Hub SmppServer: binds, submits (GSM, UCS-2, UDH), enqui
   const tap = await WireTap.start(port);
   t.after(() => tap.close());
 
-  const child = spawn('perl', [SCRIPT, '127.0.0.1', String(tap.port), ACCOUNT.systemId, ACCOUNT.password], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  t.after(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
-  let stderr = '';
-  child.stderr.on('data', (c: Buffer) => {
-    stderr += c.toString();
-  });
-  const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
-  const lines: Line[] = [];
   let hubSide: Promise<{ deliver: SmppPdu; enquire: SmppPdu }> | undefined;
   let hubUnbind: Promise<void> | undefined;
-  const rl = createInterface({ input: child.stdout });
-  t.after(() => rl.close());
-  rl.on('line', (text) => {
-    const line = JSON.parse(text) as Line;
-    lines.push(line);
-    if (line.step === 'await_deliver') {
-      hubSide = pushFromHub();
-      hubSide.catch(() => {}); // awaited (and asserted) below; never an unhandled rejection meanwhile
-    }
-    if (line.step === 'await_unbind') {
-      const rx = [...server.sessions].find((s) => s.state === SessionState.BOUND_RX);
-      hubUnbind = rx
-        ? within(rx.unbind(), 5_000, 'Hub unbind')
-        : Promise.reject(new Error('no receiver session'));
-      hubUnbind.catch(() => {});
-    }
-  });
+  const perl = runPerl(
+    SCRIPT,
+    ['127.0.0.1', String(tap.port), ACCOUNT.systemId, ACCOUNT.password],
+    (line) => {
+      if (line.step === 'await_deliver') {
+        hubSide = pushFromHub();
+        hubSide.catch(() => {}); // awaited (and asserted) below; never an unhandled rejection meanwhile
+      }
+      if (line.step === 'await_unbind') {
+        const rx = [...server.sessions].find((s) => s.state === SessionState.BOUND_RX);
+        hubUnbind = rx
+          ? within(rx.unbind(), 5_000, 'Hub unbind')
+          : Promise.reject(new Error('no receiver session'));
+        hubUnbind.catch(() => {});
+      }
+    },
+  );
+  t.after(() => perl.close());
+  const { lines } = perl;
 
   // Hub-originated traffic on the transceiver session: a receipt for the first submit, then a ping.
   const receiptText =
@@ -136,18 +123,8 @@ test('Net::SMPP ESME ⇄ Hub SmppServer: binds, submits (GSM, UCS-2, UDH), enqui
     return { deliver, enquire };
   }
 
-  let code: number | null;
-  try {
-    [code] = await within(exited, 30_000, 'the Perl ESME to finish');
-  } catch (err) {
-    child.kill('SIGKILL');
-    throw err;
-  }
-  assert.equal(
-    code,
-    0,
-    `perl exited ${code}; stderr:\n${stderr}\nstdout:\n${lines.map((l) => JSON.stringify(l)).join('\n')}`,
-  );
+  const code = await perl.exit(30_000, 'the Perl ESME to finish');
+  assert.equal(code, 0, `perl exited ${code}; ${perl.transcript()}`);
   const step = (name: string): Line => {
     const l = lines.find((x) => x.step === name);
     assert.ok(l, `Perl printed step ${name}`);

@@ -1,6 +1,7 @@
 /** Test helpers for session tests: a raw SMPP peer over a plain socket. Not part of the build. */
 import { once } from 'node:events';
 import net from 'node:net';
+import { within } from '@hub/interop-kit';
 import { encodePdu, smpp } from './node-smpp.js';
 
 /** One PDU read off the wire, header decoded, body raw. */
@@ -13,14 +14,8 @@ export interface WirePdu {
   readonly raw: Buffer;
 }
 
-/** Resolves `p` or rejects after `ms` (bounds every wait in the tests). */
-export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
-}
+// `within` bounds every wait in the tests; re-exported for the session tests that import it from here.
+export { within };
 
 /** A bare TCP peer speaking SMPP bytes: for malformed input and exact-bytes assertions. */
 export class RawPeer {
