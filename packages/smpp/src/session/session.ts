@@ -219,7 +219,10 @@ export class SmppSession extends EventEmitter<SmppSessionEvents> {
       }
     });
     node.on('close', () => this.#finish(this.#closeReason ?? 'peer-closed'));
-    this.#armIdle(this.timings.enquireLinkIntervalMs || this.timings.inactivityTimeoutMs);
+    // The first check comes at whichever timer is due first (an inactivity limit shorter than the ping
+    // interval must not wait for the ping).
+    const { enquireLinkIntervalMs: ping, inactivityTimeoutMs: inactive } = this.timings;
+    this.#armIdle(ping > 0 && inactive > 0 ? Math.min(ping, inactive) : ping || inactive);
   }
 
   /** Current state. */
