@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { type Bus, createBus, createRedisConnection, type RedisConnection } from '@hub/bus';
-import { createMessage, type HubMessage, IdGenerator, normalizeAddress } from '@hub/message';
+import { type HubMessage, IdGenerator } from '@hub/message';
 import { ConfigStore, hashSecret, MessageStore, type RedisClient } from '@hub/store';
-import { RedisServer } from '@hub/testkit';
+import { mtSms, RedisServer } from '@hub/testkit';
 import type { FastifyInstance } from 'fastify';
 import { type ApiAppOptions, buildApiApp } from './app.js';
 import type { StoredApiKey } from './auth.js';
@@ -100,22 +100,8 @@ export async function startHarness(
       return { status: res.statusCode, json, headers: res.headers };
     },
     async message(account, over = {}) {
-      const m = createMessage({
-        id: ids.next(),
-        direction: 'mt',
-        kind: 'sms',
-        origin: { protocol: 'smpp', account },
-        from: normalizeAddress('HUB', { ton: 5 })!,
-        to: [normalizeAddress('+821055551234')!],
-        content: {
-          type: 'sms',
-          dataCoding: 0,
-          text: 'hi',
-          bytes: Buffer.from('hi').toString('base64'),
-          segments: 1,
-        },
-        options: { receipt: 'final', priority: 0 },
-      });
+      const m = mtSms({ id: ids.next(), origin: { protocol: 'smpp', account } });
+
       const msg = { ...m, ...over };
       await messages.put(msg);
       return msg;

@@ -5,12 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Mm4Connector } from '@hub/connectors';
-import { createMessage } from '@hub/message';
 import { decodeMm4, encodeMm4, type Mm4ForwardReq, type Mm4ForwardRes } from '@hub/mm4';
 import { freePort, hasRedisServer, waitFor } from '@hub/testkit';
 import {
   HUB_DOMAIN,
   HUB_SYSTEM,
+  mtMms,
   PEER_DOMAIN,
   PEER_SYSTEM,
   type Rig,
@@ -107,27 +107,11 @@ describe('interop: aiosmtpd (an independent SMTP server) as the peer MMSC', { sk
 
   test('Hub → aiosmtpd: the mm4 connector’s MM4_forward.REQ, then the gateway’s MM4_forward.RES', async () => {
     const ref = await rig.content.put(PNG, { contentType: 'image/png' });
-    const msg = createMessage({
-      id: rig.ids.next(),
-      direction: 'mt',
-      kind: 'mms',
-      origin: { protocol: 'smpp', account: 'esme-1' },
-      from: { kind: 'e164', value: '+4915100000001', original: '4915100000001' },
-      to: [{ kind: 'e164', value: '+972590000029', original: '972590000029' }],
-      content: {
-        type: 'mms',
-        subject: 'Interop',
-        parts: [
-          {
-            contentType: 'text/plain',
-            charset: 'utf-8',
-            size: 5,
-            inline: Buffer.from('hello').toString('base64'),
-          },
-          { contentType: 'image/png', size: PNG.length, ref, contentId: 'a.png' },
-        ],
-      },
-      options: { receipt: 'final', priority: 1 },
+    const msg = mtMms(rig.ids, {
+      subject: 'Interop',
+      text: 'hello',
+      charset: 'utf-8',
+      image: { ref, bytes: PNG },
     });
     const sent = await connector.send(msg);
 

@@ -19,6 +19,7 @@ import { hasRedisServer, waitFor } from '@hub/testkit';
 import {
   HUB_DOMAIN,
   HUB_SYSTEM,
+  mtMms,
   PEER_B_PASSWORD,
   PEER_DOMAIN,
   PEER_SYSTEM,
@@ -225,27 +226,11 @@ describe('MM4 gateway over real SMTP and Redis', {
     );
     try {
       const ref = await rig.content.put(PNG);
-      const msg = createMessage({
-        id: rig.ids.next(),
-        direction: 'mt',
-        kind: 'mms',
-        origin: { protocol: 'smpp', account: 'esme-1' },
-        from: { kind: 'e164', value: '+4915100000001', original: '4915100000001' },
-        to: [{ kind: 'e164', value: '+972590000029', original: '972590000029' }],
-        content: {
-          type: 'mms',
-          subject: 'Out',
-          parts: [
-            {
-              contentType: 'text/plain',
-              charset: 'utf-8',
-              size: 2,
-              inline: Buffer.from('hi').toString('base64'),
-            },
-            { contentType: 'image/png', size: PNG.length, ref, contentId: 'a.png' },
-          ],
-        },
-        options: { receipt: 'final', priority: 1 },
+      const msg = mtMms(rig.ids, {
+        subject: 'Out',
+        text: 'hi',
+        charset: 'utf-8',
+        image: { ref, bytes: PNG },
       });
       await rig.store.put(msg);
       await rig.store.transition(msg.id, 'routed', 'routed');

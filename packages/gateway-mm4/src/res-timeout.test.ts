@@ -3,10 +3,10 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Queues } from '@hub/bus';
 import { Mm4Connector } from '@hub/connectors';
-import { createMessage, type HubMessage } from '@hub/message';
+import type { HubMessage } from '@hub/message';
 import { ackFor, encodeMm4, type Mm4ForwardReq } from '@hub/mm4';
 import { hasRedisServer, waitFor } from '@hub/testkit';
-import { PEER_SYSTEM, type Rig, sendRaw, startRig } from './testing.fixture.js';
+import { mtMms, PEER_SYSTEM, type Rig, sendRaw, startRig } from './testing.fixture.js';
 
 // The mm4 connector (as the connector worker runs it) sends; the gateway receives the .RES or, when none
 // comes within the connector's resTimeoutMs, resends or fails the message.
@@ -34,21 +34,7 @@ describe('.RES timeout of forward.REQs sent by the mm4 connector', {
 
   /** An MT MMS from an SMPP client, sent by the connector and marked as the worker does. */
   async function sendOne(text: string): Promise<{ msg: HubMessage; upstreamId: string }> {
-    const msg = createMessage({
-      id: rig.ids.next(),
-      direction: 'mt',
-      kind: 'mms',
-      origin: { protocol: 'smpp', account: 'esme-1' },
-      from: { kind: 'e164', value: '+4915100000001', original: '4915100000001' },
-      to: [{ kind: 'e164', value: '+972590000029', original: '972590000029' }],
-      content: {
-        type: 'mms',
-        parts: [
-          { contentType: 'text/plain', size: text.length, inline: Buffer.from(text).toString('base64') },
-        ],
-      },
-      options: { receipt: 'final', priority: 1 },
-    });
+    const msg = mtMms(rig.ids, { text });
     await rig.store.put(msg);
     await rig.store.transition(msg.id, 'routed', 'routed');
     const r = await connector.send(msg);

@@ -1,14 +1,12 @@
 // Test rig for the MM4 gateway: a private Redis, the gateway on 127.0.0.1, a test peer MMSC (a local
 // smtp-server that records what it gets and can be told to answer 4xx/5xx), and a plain SMTP client.
-import type { AddressInfo } from 'node:net';
 import { type Bus, createBus, createRedisConnection, type QueueDef, type RedisConnection } from '@hub/bus';
 import { Account, Mm4Connector, type Mm4ConnectorConfig } from '@hub/config';
-import { type HubMessage, IdGenerator } from '@hub/message';
+import { createMessage, type HubMessage, IdGenerator } from '@hub/message';
 import { decodeMm4, type EncodedMm4, type Mm4Pdu } from '@hub/mm4';
 import { hashSecret, MessageStore, type RedisClient, RedisContentStore, verifySecret } from '@hub/store';
-import { RedisServer, waitFor } from '@hub/testkit';
+import { RedisServer, SmtpPeer, waitFor } from '@hub/testkit';
 import { createTransport } from 'nodemailer';
-import { SMTPServer } from 'smtp-server';
 import { RedisMm4Correlation } from './correlation.js';
 import { Mm4Gateway } from './gateway.js';
 import { Mm4PeerDirectory } from './peers.js';
@@ -29,54 +27,62 @@ export interface Received {
   readonly pdu: Mm4Pdu;
 }
 
-/** A peer MMSC: records mails; `replies` scripts the next DATA answers (e.g. `[451, '4.4.1 busy']`). */
-export class TestPeer {
-  readonly received: Received[] = [];
-  readonly replies: Array<readonly [number, string]> = [];
-  readonly server: SMTPServer;
-
+/** A peer MMSC: records mails (decoded); `replies` scripts the next DATA answers (e.g. `[451, '4.4.1 busy']`). */
+export class TestPeer extends SmtpPeer<Received> {
   constructor() {
-    this.server = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['STARTTLS', 'AUTH'],
-      disableReverseLookup: true,
-      logger: false,
-      closeTimeout: 200,
-      onData: (stream, session, cb) => {
-        const chunks: Buffer[] = [];
-        stream.on('data', (c: Buffer) => chunks.push(c));
-        stream.on('end', () => {
-          const scripted = this.replies.shift();
-          if (scripted !== undefined) {
-            cb(Object.assign(new Error(scripted[1]), { responseCode: scripted[0] }));
-            return;
-          }
-          const mail = Buffer.concat(chunks);
-          const mf = session.envelope.mailFrom;
-          this.received.push({
-            from: mf === false ? '' : mf.address,
-            to: session.envelope.rcptTo.map((r) => r.address),
-            mail,
-            pdu: decodeMm4(mail),
-          });
-          cb(null);
-        });
-      },
-    });
+    super((m) => ({ ...m, pdu: decodeMm4(m.mail) }));
   }
 
-  async listen(): Promise<number> {
-    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', () => r()));
-    return (this.server.server.address() as AddressInfo).port;
+  /** What the peer received, in order. */
+  get received(): Received[] {
+    return this.mails;
   }
 
   async waitFor(pred: (r: Received) => boolean, what: string): Promise<Received> {
     return await waitFor(() => this.received.find(pred), { timeoutMs: 15_000, what });
   }
+}
 
-  async close(): Promise<void> {
-    await new Promise<void>((r) => this.server.close(() => r()));
-  }
+/** Options of {@link mtMms}. */
+export interface MtMmsOptions {
+  /** The text/plain part (ASCII: its length is its size). */
+  readonly text: string;
+  readonly subject?: string;
+  /** The text part's charset parameter; none when absent. */
+  readonly charset?: string;
+  /** A stored PNG as the second part (`contentId` a.png). */
+  readonly image?: { readonly ref: string; readonly bytes: Buffer };
+}
+
+/**
+ * An MT MMS from SMPP account esme-1 (+4915100000001 → +972590000029), asking for a final receipt at
+ * priority 1: what the mm4 connector sends in these tests.
+ */
+export function mtMms(ids: IdGenerator, o: MtMmsOptions): HubMessage {
+  return createMessage({
+    id: ids.next(),
+    direction: 'mt',
+    kind: 'mms',
+    origin: { protocol: 'smpp', account: 'esme-1' },
+    from: { kind: 'e164', value: '+4915100000001', original: '4915100000001' },
+    to: [{ kind: 'e164', value: '+972590000029', original: '972590000029' }],
+    content: {
+      type: 'mms',
+      ...(o.subject === undefined ? {} : { subject: o.subject }),
+      parts: [
+        {
+          contentType: 'text/plain',
+          ...(o.charset === undefined ? {} : { charset: o.charset }),
+          size: o.text.length,
+          inline: Buffer.from(o.text).toString('base64'),
+        },
+        ...(o.image === undefined
+          ? []
+          : [{ contentType: 'image/png', size: o.image.bytes.length, ref: o.image.ref, contentId: 'a.png' }]),
+      ],
+    },
+    options: { receipt: 'final', priority: 1 },
+  });
 }
 
 /** Outcome of one SMTP transaction from the test client. */

@@ -1,2 +1,3 @@
-export { hasRedisServer, RedisServer } from './redis-server.js';
+export { freePort } from './ports.js';
 export type { RedisServerOptions } from './redis-server.js';
+export { hasRedisServer, RedisServer } from './redis-server.js';

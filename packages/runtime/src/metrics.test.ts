@@ -4,8 +4,8 @@ import { after, before, test } from 'node:test';
 import { Queues } from '@hub/bus';
 import { type HubConfig, loadConfig } from '@hub/config';
 import { Errors } from '@hub/errors';
-import { createMessage, IdGenerator, normalizeAddress } from '@hub/message';
-import { RedisServer } from '@hub/redis-process';
+import { IdGenerator } from '@hub/message';
+import { mtSms, RedisServer } from '@hub/testkit';
 import pino from 'pino';
 import { createCore, type HubCore } from './core.js';
 import { startHub } from './hub.js';
@@ -64,25 +64,15 @@ test('/metrics over real HTTP exposes every family; samples queue depth and conn
     await redis.quit();
     // A message received 2 s ago, stored, queued and routed: counters, the hop histogram and the route queue.
     const t0 = Date.now() - 2_000;
-    const msg = createMessage(
+    const msg = mtSms(
       {
         id: gen.next(t0),
-        direction: 'mt',
-        kind: 'sms',
         origin: { protocol: 'smpp', account: 'acme' },
-        from: normalizeAddress('HUB', { ton: 5 })!,
-        to: [normalizeAddress('+821055551234')!],
-        content: {
-          type: 'sms',
-          dataCoding: 0,
-          text: 'hi',
-          bytes: Buffer.from('hi').toString('base64'),
-          segments: 1,
-        },
         options: { receipt: 'none', priority: 0 },
       },
       t0,
     );
+
     await core.messages.put(msg);
     await core.bus.enqueue(Queues.route, msg);
     await core.messages.transition(msg.id, 'routed', 'routed', { connector: 'smsc-a' });

@@ -1,37 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import {
-  createMessage,
-  type Hop,
-  type HubMessage,
-  IdGenerator,
-  type MessageState,
-  normalizeAddress,
-} from '@hub/message';
-import { RedisServer } from '@hub/testkit';
+import { type Hop, type HubMessage, IdGenerator, type MessageState } from '@hub/message';
+import { mtSms, RedisServer } from '@hub/testkit';
 import { Redis } from 'ioredis';
 import { type HopFacts, MessageStore } from './messages.js';
 
 const gen = new IdGenerator(5);
 
 function sms(createdAt: number): HubMessage {
-  return createMessage(
-    {
-      id: gen.next(createdAt),
-      direction: 'mt',
-      kind: 'sms',
-      origin: { protocol: 'smpp', account: 'acme', systemId: 'acme' },
-      from: normalizeAddress('HUB', { ton: 5 })!,
-      to: [normalizeAddress('+821055551234')!],
-      content: {
-        type: 'sms',
-        dataCoding: 0,
-        text: 'hi',
-        bytes: Buffer.from('hi').toString('base64'),
-        segments: 1,
-      },
-      options: { receipt: 'final', priority: 0 },
-    },
+  return mtSms(
+    { id: gen.next(createdAt), origin: { protocol: 'smpp', account: 'acme', systemId: 'acme' } },
     createdAt,
     'test/1',
   );

@@ -1,14 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { encodeMm4 } from '@hub/mm4';
-import { freePort, RedisServer } from '@hub/testkit';
 import { createTransport } from 'nodemailer';
 import { SMTPServer } from 'smtp-server';
-import { startHubChild } from './hub-process.js';
-import { percentiles, procStats, type Row, selfStats } from './measure.js';
+import { closedLoop, type LoopResult, loopRow, withBenchHub } from './drive.js';
+import { percentiles, type Row, selfStats } from './measure.js';
 
 export interface Mm4BenchOptions {
   readonly n: number;
@@ -97,7 +93,7 @@ async function drive(
   t: ReturnType<typeof template>,
   o: Mm4BenchOptions,
   sentAt: Map<string, number>,
-): Promise<{ seconds: number; lat: number[]; failed: number }> {
+): Promise<LoopResult> {
   const transport = createTransport({
     pool: true,
     host: '127.0.0.1',
@@ -107,30 +103,19 @@ async function drive(
     maxConnections: o.sessions,
     socketTimeout: 60_000,
   });
-  const lat: number[] = [];
-  let failed = 0;
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: o.sessions }, async () => {
-      for (;;) {
-        const i = next++;
-        if (i >= o.n) return;
-        const raw = mailFor(t, i);
-        const t0 = performance.now();
-        sentAt.set(String(i).padStart(SEQ.length, '0'), t0);
-        try {
-          await transport.sendMail({ envelope: { from: t.from, to: t.to }, raw });
-        } catch {
-          failed++;
-        }
-        lat.push(performance.now() - t0);
-      }
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
+  const r = await closedLoop({
+    n: o.n,
+    lanes: o.sessions,
+    prepare: (i) => mailFor(t, i),
+    send: async (raw, i, t0) => {
+      sentAt.set(String(i).padStart(SEQ.length, '0'), t0);
+      await transport.sendMail({ envelope: { from: t.from, to: t.to }, raw });
+      return undefined;
+    },
+    timeRejected: true,
+  });
   transport.close();
-  return { seconds, lat, failed };
+  return r;
 }
 
 /**
@@ -148,17 +133,15 @@ export async function mm4Forward(o: Mm4BenchOptions): Promise<Row[]> {
   const r0 = await drive(ref.port, t, o, new Map());
   await ref.close();
   const refStats = selfStats();
-  rows.push({
-    scenario: 'mm4-forward',
-    system: 'reference: smtp-server + pooled nodemailer',
-    messages: o.n,
-    seconds: r0.seconds,
-    rate: o.n / r0.seconds,
-    ...percentiles(r0.lat),
-    cpu: `${refStats.cpuSeconds.toFixed(1)} (bench proc)`,
-    rss: refStats.peakRssMiB.toFixed(0),
-    note: `${r0.failed > 0 ? `${r0.failed} failed; ` : ''}no storage, no .RES; ${(t.mail.length / 1024).toFixed(0)} KB mails`,
-  });
+  rows.push(
+    loopRow(o.n, r0, {
+      scenario: 'mm4-forward',
+      system: 'reference: smtp-server + pooled nodemailer',
+      cpu: `${refStats.cpuSeconds.toFixed(1)} (bench proc)`,
+      rss: refStats.peakRssMiB.toFixed(0),
+      note: `${r0.failed > 0 ? `${r0.failed} failed; ` : ''}no storage, no .RES; ${(t.mail.length / 1024).toFixed(0)} KB mails`,
+    }),
+  );
 
   // The .RES arrive at this peer; REQ → .RES latency by the sequence number in the Transaction-ID.
   const sentAt = new Map<string, number>();
@@ -171,11 +154,11 @@ export async function mm4Forward(o: Mm4BenchOptions): Promise<Row[]> {
     lastRes = performance.now();
     resLat.push(lastRes - t0);
   });
-  const redis = await RedisServer.start({ appendonly: true });
-  const port = await freePort();
-  const dataDir = mkdtempSync(join(tmpdir(), 'hub-bench-mm4-'));
-  const hub = await startHubChild(
-    `redis: { url: ${redis.url} }
+  try {
+    await withBenchHub(
+      'mm4',
+      ({ redisUrl, port, dataDir }) =>
+        `redis: { url: ${redisUrl} }
 dataDir: ${dataDir}
 listeners:
   mm4: { host: 127.0.0.1, port: ${port} }
@@ -192,38 +175,31 @@ routes:
   - { id: default-mt, table: mt, order: 0, action: { type: connector, connector: parked } }
   - { id: default-mo, table: mo, order: 0, action: { type: account, account: sink } }
 `,
-    (process.env.BENCH_APPS ?? 'router,mm4').split(','),
-  );
-  try {
-    const started = performance.now();
-    const r = await drive(port, t, o, sentAt);
-    // Every .RES is owed; wait for them (bounded) so the figures cover the whole exchange.
-    const deadline = Date.now() + 120_000;
-    while (resLat.length < o.n - r.failed && Date.now() < deadline)
-      await new Promise((res) => setTimeout(res, 50));
-    const hubStats = procStats(hub.pid);
-    const redisStats = redis.pid === undefined ? undefined : procStats(redis.pid);
-    const res = percentiles(resLat);
-    const resSeconds = (lastRes - started) / 1000;
-    rows.push({
-      scenario: 'mm4-forward',
-      system: 'Hub (mm4 gateway + router, appendonly Redis)',
-      messages: o.n,
-      seconds: r.seconds,
-      rate: o.n / r.seconds,
-      ...percentiles(r.lat),
-      cpu: `hub ${hubStats?.cpuSeconds.toFixed(1) ?? '?'} / redis ${redisStats?.cpuSeconds.toFixed(1) ?? '?'}`,
-      rss: `hub ${hubStats?.peakRssMiB.toFixed(0) ?? '?'} / redis ${redisStats?.peakRssMiB.toFixed(0) ?? '?'}`,
-      note:
-        `${r.failed} failed; ratio to reference ${(r0.seconds / r.seconds).toFixed(2)}; ` +
-        `.RES ${resLat.length}/${o.n} in ${resSeconds.toFixed(2)} s (${(resLat.length / resSeconds).toFixed(0)}/s), ` +
-        `REQ→.RES p50 ${res.p50.toFixed(0)} p95 ${res.p95.toFixed(0)} p99 ${res.p99.toFixed(0)} ms`,
-    });
+      (process.env.BENCH_APPS ?? 'router,mm4').split(','),
+      async (hub) => {
+        const started = performance.now();
+        const r = await drive(hub.port, t, o, sentAt);
+        // Every .RES is owed; wait for them (bounded) so the figures cover the whole exchange.
+        const deadline = Date.now() + 120_000;
+        while (resLat.length < o.n - r.failed && Date.now() < deadline)
+          await new Promise((res) => setTimeout(res, 50));
+        const res = percentiles(resLat);
+        const resSeconds = (lastRes - started) / 1000;
+        rows.push(
+          loopRow(o.n, r, {
+            scenario: 'mm4-forward',
+            system: 'Hub (mm4 gateway + router, appendonly Redis)',
+            ...hub.resources(),
+            note:
+              `${r.failed} failed; ratio to reference ${(r0.seconds / r.seconds).toFixed(2)}; ` +
+              `.RES ${resLat.length}/${o.n} in ${resSeconds.toFixed(2)} s (${(resLat.length / resSeconds).toFixed(0)}/s), ` +
+              `REQ→.RES p50 ${res.p50.toFixed(0)} p95 ${res.p95.toFixed(0)} p99 ${res.p99.toFixed(0)} ms`,
+          }),
+        );
+      },
+    );
   } finally {
-    await hub.stop();
-    await redis.stop();
     await peer.close();
-    rmSync(dataDir, { recursive: true, force: true });
   }
   return rows;
 }

@@ -1,14 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { decodeMm7Request, encodeSubmitReq, type MimeEntity } from '@hub/mm7';
 import { hashSecret } from '@hub/store';
-import { freePort, RedisServer } from '@hub/testkit';
 import Fastify from 'fastify';
-import { startHubChild } from './hub-process.js';
-import { percentiles, procStats, type Row, selfStats } from './measure.js';
+import { closedLoop, type LoopResult, loopRow, withBenchHub } from './drive.js';
+import { type Row, selfStats } from './measure.js';
 
 export interface Mm7BenchOptions {
   readonly n: number;
@@ -49,13 +45,9 @@ async function drive(
   n: number,
   connections: number,
   auth: string,
-): Promise<{ seconds: number; lat: number[]; failed: number; firstError?: string }> {
+): Promise<LoopResult> {
   const agent = new Agent({ keepAlive: true, maxSockets: connections });
   const u = new URL(url);
-  const lat: number[] = [];
-  let failed = 0;
-  let firstError: string | undefined;
-  let next = 0;
   const post = (b: MimeEntity): Promise<{ status: number; body: string }> =>
     new Promise((resolve, reject) => {
       const req = request(
@@ -84,30 +76,17 @@ async function drive(
       req.on('error', reject);
       req.end(b.body);
     });
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: connections }, async () => {
-      for (;;) {
-        const i = next++;
-        if (i >= n) return;
-        const t0 = performance.now();
-        try {
-          const r = await post(bodies[i % bodies.length] as MimeEntity);
-          lat.push(performance.now() - t0);
-          if (r.status !== 200) {
-            failed++;
-            firstError ??= `HTTP ${r.status}: ${r.body.slice(0, 300)}`;
-          }
-        } catch (err) {
-          failed++;
-          firstError ??= String(err);
-        }
-      }
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
+  const r = await closedLoop({
+    n,
+    lanes: connections,
+    prepare: (i) => bodies[i % bodies.length] as MimeEntity,
+    send: async (b) => {
+      const res = await post(b);
+      return res.status === 200 ? undefined : `HTTP ${res.status}: ${res.body.slice(0, 300)}`;
+    },
+  });
   agent.destroy();
-  return { seconds, lat, failed, ...(firstError === undefined ? {} : { firstError }) };
+  return r;
 }
 
 /**
@@ -141,24 +120,20 @@ export async function mm7Submit(o: Mm7BenchOptions): Promise<Row[]> {
   const r0 = await drive(refUrl, bodies, o.n, connections, auth);
   const after = selfStats();
   await ref.close();
-  rows.push({
-    scenario: 'mm7-submit',
-    system: 'reference: fastify + @hub/mm7 decode',
-    messages: o.n,
-    seconds: r0.seconds,
-    rate: o.n / r0.seconds,
-    ...percentiles(r0.lat),
-    cpu: `${(after.cpuSeconds - before.cpuSeconds).toFixed(1)} (bench proc, server+client)`,
-    rss: after.peakRssMiB.toFixed(0),
-    note: `${r0.failed} failed; ${connections} conns; ${(size / 1024).toFixed(0)} KB posts; no auth, no storage`,
-  });
+  rows.push(
+    loopRow(o.n, r0, {
+      scenario: 'mm7-submit',
+      system: 'reference: fastify + @hub/mm7 decode',
+      cpu: `${(after.cpuSeconds - before.cpuSeconds).toFixed(1)} (bench proc, server+client)`,
+      rss: after.peakRssMiB.toFixed(0),
+      note: `${r0.failed} failed; ${connections} conns; ${(size / 1024).toFixed(0)} KB posts; no auth, no storage`,
+    }),
+  );
 
-  const redis = await RedisServer.start({ appendonly: true });
-  const port = await freePort();
-  const dataDir = mkdtempSync(join(tmpdir(), 'hub-bench-mm7-'));
   const hash = await hashSecret('bench');
-  const hub = await startHubChild(
-    `redis: { url: ${redis.url} }
+  await withBenchHub(
+    'mm7',
+    ({ redisUrl, port, dataDir }) => `redis: { url: ${redisUrl} }
 dataDir: ${dataDir}
 listeners:
   mm7: { host: 127.0.0.1, port: ${port}, path: /mm7 }
@@ -171,27 +146,18 @@ routes:
   - { id: default, table: mt, order: 0, action: { type: connector, connector: parked } }
 `,
     (process.env.BENCH_APPS ?? 'router,mm7').split(','),
+    async (hub) => {
+      const r = await drive(`http://127.0.0.1:${hub.port}/mm7`, bodies, o.n, connections, auth);
+      if (r.firstError !== undefined) console.error(`mm7-submit: first failure: ${r.firstError}`);
+      rows.push(
+        loopRow(o.n, r, {
+          scenario: 'mm7-submit',
+          system: 'Hub (mm7 + router, appendonly Redis)',
+          ...hub.resources(),
+          note: `${r.failed} failed; ${connections} conns; ratio to reference ${(o.n / r.seconds / (o.n / r0.seconds)).toFixed(2)}`,
+        }),
+      );
+    },
   );
-  try {
-    const r = await drive(`http://127.0.0.1:${port}/mm7`, bodies, o.n, connections, auth);
-    if (r.firstError !== undefined) console.error(`mm7-submit: first failure: ${r.firstError}`);
-    const hubStats = procStats(hub.pid);
-    const redisStats = redis.pid === undefined ? undefined : procStats(redis.pid);
-    rows.push({
-      scenario: 'mm7-submit',
-      system: 'Hub (mm7 + router, appendonly Redis)',
-      messages: o.n,
-      seconds: r.seconds,
-      rate: o.n / r.seconds,
-      ...percentiles(r.lat),
-      cpu: `hub ${hubStats?.cpuSeconds.toFixed(1) ?? '?'} / redis ${redisStats?.cpuSeconds.toFixed(1) ?? '?'}`,
-      rss: `hub ${hubStats?.peakRssMiB.toFixed(0) ?? '?'} / redis ${redisStats?.peakRssMiB.toFixed(0) ?? '?'}`,
-      note: `${r.failed} failed; ${connections} conns; ratio to reference ${(o.n / r.seconds / (o.n / r0.seconds)).toFixed(2)}`,
-    });
-  } finally {
-    await hub.stop();
-    await redis.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  }
   return rows;
 }

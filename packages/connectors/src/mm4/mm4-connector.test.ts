@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { type Mm4ConnectorConfig, Mm4Connector as Mm4ConnectorSchema } from '@hub/config';
 import { isHubError } from '@hub/errors';
 import { createMessage, type HubMessage, IdGenerator } from '@hub/message';
 import { decodeMm4, type Mm4ForwardReq, transactionKey } from '@hub/mm4';
-import { freePort } from '@hub/testkit';
-import { SMTPServer } from 'smtp-server';
+import { freePort, SmtpPeer } from '@hub/testkit';
 import { createConnector } from '../registry.js';
 import { addr, sms } from '../testing.fixture.js';
 import { Mm4Connector } from './mm4-connector.js';
@@ -14,44 +12,6 @@ import type { Mm4SendCorrelation, ResWait, SentReq } from './ports.js';
 
 const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001', 'hex');
 const ids = new IdGenerator(3);
-
-/** A peer MMSC's SMTP server: records mails; `replies` scripts the next DATA answers. */
-class Peer {
-  readonly mails: Array<{ from: string; to: string[]; mail: Buffer }> = [];
-  readonly replies: Array<readonly [number, string]> = [];
-  readonly server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    disableReverseLookup: true,
-    logger: false,
-    closeTimeout: 200,
-    onData: (stream, session, cb) => {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        const scripted = this.replies.shift();
-        if (scripted !== undefined) {
-          cb(Object.assign(new Error(scripted[1]), { responseCode: scripted[0] }));
-          return;
-        }
-        const mf = session.envelope.mailFrom;
-        this.mails.push({
-          from: mf === false ? '' : mf.address,
-          to: session.envelope.rcptTo.map((r) => r.address),
-          mail: Buffer.concat(chunks),
-        });
-        cb(null);
-      });
-    },
-  });
-  async listen(): Promise<number> {
-    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', () => r()));
-    return (this.server.server.address() as AddressInfo).port;
-  }
-  async close(): Promise<void> {
-    await new Promise<void>((r) => this.server.close(() => r()));
-  }
-}
 
 class RecordingCorrelation implements Mm4SendCorrelation {
   readonly sent: Array<{ key: string; req: SentReq }> = [];
@@ -104,7 +64,8 @@ function mms(ref: string): HubMessage {
 }
 
 describe('mm4 connector against a local SMTP peer', () => {
-  let peer: Peer;
+  /** A peer MMSC's SMTP server: records mails; `replies` scripts the next DATA answers. */
+  let peer: SmtpPeer;
   let port: number;
   let correlation: RecordingCorrelation;
   let c: Mm4Connector;
@@ -116,7 +77,7 @@ describe('mm4 connector against a local SMTP peer', () => {
   };
 
   before(async () => {
-    peer = new Peer();
+    peer = new SmtpPeer();
     port = await peer.listen();
     correlation = new RecordingCorrelation();
     const made = createConnector(config(port), { mm4: { content, correlation } });

@@ -6,30 +6,21 @@
  * scripts/install-peers.sh to get Kannel.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { Queues } from '@hub/bus';
 import { buildReport, formatId, type HubMessage, IdGenerator } from '@hub/message';
 import type { ServerSession } from '@hub/smpp';
-import { freePort, hasRedisServer } from '@hub/testkit';
+import { findKannel, hasRedisServer, Kannel, poll, startDlrSink, within } from '@hub/testkit';
 import { account, Harness, PASSWORD } from '../harness.fixture.js';
-import { findExecutable, killGroup, poll, tail, within } from './peers.fixture.js';
 
 const TEMPLATE = new URL('./kannel.fixture.conf', import.meta.url);
 const RECEIPT =
   /^id:(\S+) sub:001 dlvrd:00([01]) submit date:(\d{10}) done date:(\d{10}) stat:([A-Z]{7}) err:(\d{3}) text:(.{0,20})$/;
 
 test('Kannel bearerbox ⇄ SmppGateway + Redis: sendsms MT (GSM, UCS-2) stored, our receipts fire Kannel’s dlr-url', async (t) => {
-  const bearerbox = findExecutable('bearerbox');
-  const smsbox = findExecutable('smsbox');
-  if (!bearerbox || !smsbox) {
+  const boxes = findKannel();
+  if (!boxes) {
     t.skip('Kannel (bearerbox/smsbox) not installed: run scripts/install-peers.sh');
     return;
   }
@@ -46,52 +37,19 @@ test('Kannel bearerbox ⇄ SmppGateway + Redis: sendsms MT (GSM, UCS-2) stored, 
     const g = await h.gateway([await account(systemId)]);
 
     // Kannel calls this back with each delivery report it matched to a message it sent.
-    const dlrs: URLSearchParams[] = [];
-    const dlrServer = http.createServer((req, res) => {
-      dlrs.push(new URL(req.url ?? '/', 'http://127.0.0.1').searchParams);
-      res.end('ok');
+    const { port: dlrPort, dlrs, close: closeDlrs } = await startDlrSink();
+    cleanup.push(closeDlrs);
+    // Config in a temp dir; its cleanup stops the boxes in reverse start order (smsbox, then bearerbox,
+    // which unbinds from Hub).
+    const kannel = await Kannel.create({
+      template: TEMPLATE,
+      hubPort: g.port,
+      systemId,
+      password: PASSWORD,
+      dirPrefix: 'hub-kannel-gw-',
     });
-    dlrServer.listen(0, '127.0.0.1');
-    cleanup.push(() => new Promise<void>((resolve) => dlrServer.close(() => resolve())));
-    await within(once(dlrServer, 'listening'), 2000, 'dlr server');
-    const dlrPort = (dlrServer.address() as AddressInfo).port;
-
-    const dir = mkdtempSync(join(tmpdir(), 'hub-kannel-gw-'));
-    cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
-    const sendsms = { user: 'tester', password: randomBytes(8).toString('hex'), port: await freePort() };
-    const values: Record<string, string> = {
-      ADMIN_PORT: String(await freePort()),
-      ADMIN_PASSWORD: randomBytes(8).toString('hex'),
-      SMSBOX_PORT: String(await freePort()),
-      SENDSMS_PORT: String(sendsms.port),
-      SENDSMS_USER: sendsms.user,
-      SENDSMS_PASSWORD: sendsms.password,
-      HUB_PORT: String(g.port),
-      SYSTEM_ID: systemId,
-      PASSWORD,
-      DIR: dir,
-    };
-    const conf = readFileSync(TEMPLATE, 'utf8').replace(/@([A-Z_]+)@/g, (_, k: string) => {
-      const v = values[k];
-      if (v === undefined) throw new Error(`kannel.fixture.conf: no value for @${k}@`);
-      return v;
-    });
-    const confPath = join(dir, 'kannel.conf');
-    writeFileSync(confPath, conf);
-    const logs = (): string =>
-      ['bearerbox.log', 'smsc-hub.log', 'smsbox.log']
-        .map((f) => `--- ${f}\n${tail(join(dir, f))}`)
-        .join('\n');
-    const withLogs = (err: Error): never => {
-      throw new Error(`${err.message}\n${logs()}`);
-    };
-    const start = (bin: string): ChildProcess => {
-      // Own process group so the cleanup can signal the box and anything it started; stopped in reverse
-      // start order (smsbox, then bearerbox, which unbinds from Hub).
-      const child = spawn(bin, ['-v', '4', confPath], { cwd: dir, detached: true, stdio: 'ignore' });
-      cleanup.push(() => killGroup(child, 5_000));
-      return child;
-    };
+    cleanup.push(() => kannel.close());
+    const withLogs = kannel.withLogs;
 
     // ---- Kannel binds to the gateway with the account's credentials ----
     const bound = within(
@@ -99,45 +57,28 @@ test('Kannel bearerbox ⇄ SmppGateway + Redis: sendsms MT (GSM, UCS-2) stored, 
       15_000,
       'Kannel to bind',
     ).catch(withLogs);
-    start(bearerbox);
+    kannel.start(boxes.bearerbox);
     const session = await bound;
     assert.equal(session.bindType, 'trx');
     assert.equal(session.systemId, systemId);
     assert.equal(session.interfaceVersion, 0x34);
 
     // ---- MT through smsbox's sendsms, each asking for a final receipt ----
-    start(smsbox);
+    kannel.start(boxes.smsbox);
     const dlrUrl = (tag: string): string =>
       `http://127.0.0.1:${dlrPort}/dlr?tag=${tag}&type=%d&smsc=%i&id=%F&reply=%A`;
-    const sendsmsUrl = (params: Record<string, string>): string => {
-      const q = new URLSearchParams({
-        username: sendsms.user,
-        password: sendsms.password,
-        from: '12345',
-        charset: 'UTF-8',
-        'dlr-mask': '3',
-        ...params,
-      });
-      return `http://127.0.0.1:${sendsms.port}/cgi-bin/sendsms?${q}`;
-    };
-    const get = async (url: string): Promise<{ status: number; body: string } | undefined> => {
-      try {
-        const res = await fetch(url, { signal: AbortSignal.timeout(3000) });
-        return { status: res.status, body: await res.text() };
-      } catch {
-        return undefined; // smsbox not listening yet
-      }
-    };
+    const sendsms = (params: Record<string, string>) =>
+      kannel.send({ from: '12345', charset: 'UTF-8', 'dlr-mask': '3', ...params });
     const gsmText = 'Hello @ £ € from Kannel';
     const ucsText = 'Привет ✓';
     const r1 = await poll(
-      () => get(sendsmsUrl({ to: '447700900001', text: gsmText, 'dlr-url': dlrUrl('gsm') })),
+      () => sendsms({ to: '447700900001', text: gsmText, 'dlr-url': dlrUrl('gsm') }),
       10_000,
       'smsbox sendsms',
     ).catch(withLogs);
     assert.ok(r1.status === 202 || r1.status === 200, `sendsms answered ${r1.status}: ${r1.body}`);
     const r2 = await within(
-      get(sendsmsUrl({ to: '447700900002', text: ucsText, coding: '2', 'dlr-url': dlrUrl('ucs2') })),
+      sendsms({ to: '447700900002', text: ucsText, coding: '2', 'dlr-url': dlrUrl('ucs2') }),
       5_000,
       'sendsms UCS-2',
     );

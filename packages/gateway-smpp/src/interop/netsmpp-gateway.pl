@@ -1,6 +1,6 @@
 #!/usr/bin/perl
 # A Net::SMPP (Debian libnet-smpp-perl) ESME driven by netsmpp.test.ts against the whole SmppGateway.
-# Usage: perl netsmpp-gateway.pl HOST PORT SYSTEM_ID PASSWORD
+# Usage: perl -I packages/interop-kit/perl netsmpp-gateway.pl HOST PORT SYSTEM_ID PASSWORD
 # Prints one JSON object per line on stdout (binary values as hex). Every blocking call is bounded by alarm().
 # Protocol: bind_transceiver (3.4); submit_sm GSM 03.38 and UCS-2, both registered_delivery 1; prints
 # {"step":"await_receipts"} and reads until two deliver_sm arrived (answering each, and any enquire_link);
@@ -8,27 +8,10 @@
 use strict;
 use warnings;
 use Net::SMPP;
-use JSON::PP;
+require 'netsmpp-peer.pl'; # out, timed, out_deliver, out_unexpected (@hub/interop-kit's perl/)
 
-$| = 1;
-my ($host, $port, $system_id, $password) = @ARGV;
-die "usage: $0 HOST PORT SYSTEM_ID PASSWORD\n" unless defined $password;
-my $json = JSON::PP->new->canonical;
-my $STEP_TIMEOUT = 8;
-
-sub out { print $json->encode({@_}), "\n" }
-
-# Runs $code with an alarm; the message must not be "alarm\n" (Net::SMPP::read_hard would swallow it).
-sub timed {
-    my ($what, $code) = @_;
-    local $SIG{ALRM} = sub { die "timeout: $what\n" };
-    alarm $STEP_TIMEOUT;
-    my @r = eval { $code->() };
-    my $err = $@;
-    alarm 0;
-    die $err if $err;
-    return wantarray ? @r : $r[0];
-}
+my ($host, $port, $system_id, $password) = peer_args();
+our $STEP_TIMEOUT = 8;
 
 my $smpp = timed('connect', sub {
     Net::SMPP->new_connect($host, port => $port, timeout => $STEP_TIMEOUT, system_id => $system_id,
@@ -63,20 +46,13 @@ while ($receipts < 2) {
     die "connection closed while waiting for receipts\n" unless $pdu;
     my $cmd = $pdu->explain_cmd;
     if ($cmd eq 'deliver_sm') {
-        my $rmid = $pdu->{receipted_message_id};
-        my $state = $pdu->{message_state};
-        out(step => 'deliver_sm', seq => $pdu->seq, esm_class => $pdu->{esm_class},
-            data_coding => $pdu->{data_coding}, source_addr => $pdu->{source_addr},
-            destination_addr => $pdu->{destination_addr},
-            short_message_hex => unpack('H*', $pdu->{short_message}),
-            receipted_message_id_hex => defined $rmid ? unpack('H*', $rmid) : undef,
-            message_state => defined $state ? unpack('C', $state) : undef);
+        out_deliver($pdu);
         $smpp->deliver_sm_resp(seq => $pdu->seq, message_id => '');
         $receipts++;
     } elsif ($cmd eq 'enquire_link') {
         $smpp->enquire_link_resp(seq => $pdu->seq);
     } else {
-        out(step => 'unexpected', cmd => $cmd, seq => $pdu->seq, status => $pdu->status);
+        out_unexpected($pdu);
     }
 }
 

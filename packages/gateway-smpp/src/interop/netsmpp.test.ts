@@ -5,23 +5,19 @@
  * `perl -MNet::SMPP` and redis-server; run scripts/install-peers.sh to get the former.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { createInterface } from 'node:readline';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Queues } from '@hub/bus';
 import { buildReport, type HubMessage, IdGenerator, parseId } from '@hub/message';
-import { hasRedisServer, waitFor } from '@hub/testkit';
+import { hasNetSmpp, hasRedisServer, type PerlLine, runPerl, waitFor } from '@hub/testkit';
 import { account, Harness, PASSWORD } from '../harness.fixture.js';
-import { hasNetSmpp, within } from './peers.fixture.js';
 
 const SCRIPT = fileURLToPath(new URL('./netsmpp-gateway.pl', import.meta.url));
 const RECEIPT =
   /^id:(\S+) sub:001 dlvrd:00([01]) submit date:(\d{10}) done date:(\d{10}) stat:([A-Z]{7}) err:(\d{3}) text:(.{0,20})$/;
 
 /** What Perl printed, one JSON object per line. */
-type Line = Record<string, unknown> & { step: string };
+type Line = PerlLine;
 
 test('Net::SMPP transceiver ⇄ SmppGateway + Redis: GSM and UCS-2 submits, receipts carry the submit_sm_resp ids', async (t) => {
   if (!hasNetSmpp()) {
@@ -37,22 +33,8 @@ test('Net::SMPP transceiver ⇄ SmppGateway + Redis: GSM and UCS-2 submits, rece
   const g = await h.gateway([await account('perl-esme')]);
   const reportIds = new IdGenerator(990);
 
-  const child = spawn('perl', [SCRIPT, '127.0.0.1', String(g.port), 'perl-esme', PASSWORD], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  t.after(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
-  let stderr = '';
-  child.stderr.on('data', (c: Buffer) => {
-    stderr += c.toString();
-  });
-  const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
-  const lines: Line[] = [];
   const records = new Map<string, HubMessage>();
   let receiptsQueued: Promise<void> | undefined;
-  const rl = createInterface({ input: child.stdout });
-  t.after(() => rl.close());
 
   // What the router does once the carrier reported: a receipt for each submit on the account's outbox.
   async function queueReceipts(): Promise<void> {
@@ -68,29 +50,17 @@ test('Net::SMPP transceiver ⇄ SmppGateway + Redis: GSM and UCS-2 submits, rece
       );
     }
   }
-  rl.on('line', (text) => {
-    const line = JSON.parse(text) as Line;
-    lines.push(line);
+  const perl = runPerl(SCRIPT, ['127.0.0.1', String(g.port), 'perl-esme', PASSWORD], (line) => {
     if (line.step === 'await_receipts') {
       receiptsQueued = queueReceipts();
       receiptsQueued.catch(() => {}); // awaited (and asserted) below
     }
   });
+  t.after(() => perl.close());
+  const { lines } = perl;
 
-  let code: number | null;
-  try {
-    [code] = await within(exited, 20_000, 'the Perl ESME to finish');
-  } catch (err) {
-    child.kill('SIGKILL');
-    throw new Error(
-      `${(err as Error).message}\nstderr:\n${stderr}\nstdout:\n${lines.map((l) => JSON.stringify(l)).join('\n')}`,
-    );
-  }
-  assert.equal(
-    code,
-    0,
-    `perl exited ${code}; stderr:\n${stderr}\nstdout:\n${lines.map((l) => JSON.stringify(l)).join('\n')}`,
-  );
+  const code = await perl.exit(20_000, 'the Perl ESME to finish');
+  assert.equal(code, 0, `perl exited ${code}; ${perl.transcript()}`);
   assert.ok(receiptsQueued, 'Perl asked for its receipts');
   await receiptsQueued;
   const step = (name: string): Line => {

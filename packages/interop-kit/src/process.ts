@@ -1,14 +1,12 @@
-/**
- * Helpers for the gateway interop tests (foreign ESMEs against the whole SmppGateway): finding the peers,
- * bounded waits, and process-group handling. Same behaviour as `@hub/smpp`'s interop fixture, which is not
- * exported; kept small on purpose. Not part of the build.
- */
 import { type ChildProcess, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
-/** Resolves `p` or rejects after `ms` naming `what`. */
+/**
+ * Resolves `p`, or rejects after `ms` with `timed out after <ms> ms waiting for <what>`. The timer is cleared
+ * either way; `p` itself is not cancelled.
+ */
 export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -17,7 +15,10 @@ export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** Polls `fn` every 100 ms until it returns a value (not undefined) or `ms` pass. */
+/**
+ * Polls `fn` every 100 ms until it returns a value (not `undefined`) and returns it; rejects after `ms`
+ * naming `what`. Exceptions from `fn` are not retried: they reject at once.
+ */
 export async function poll<T>(
   fn: () => Promise<T | undefined> | T | undefined,
   ms: number,
@@ -32,7 +33,10 @@ export async function poll<T>(
   }
 }
 
-/** Absolute path of `name` on PATH or in the sbin directories (Kannel installs its boxes in /usr/sbin). */
+/**
+ * Absolute path of `name` on PATH or in the sbin directories (Kannel installs its boxes in /usr/sbin), or
+ * `undefined`: the caller skips its test.
+ */
 export function findExecutable(name: string): string | undefined {
   const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/local/sbin', '/usr/sbin', '/sbin'];
   for (const dir of dirs) {
@@ -43,13 +47,13 @@ export function findExecutable(name: string): string | undefined {
   return undefined;
 }
 
-/** True when `perl -MNet::SMPP -e1` succeeds. */
+/** True when `perl -MNet::SMPP -e1` succeeds; otherwise the caller skips its test. */
 export function hasNetSmpp(): boolean {
   const r = spawnSync('perl', ['-MNet::SMPP', '-e1'], { stdio: 'ignore', timeout: 10_000 });
   return r.status === 0;
 }
 
-/** Last `n` characters of a log file, for failure messages. */
+/** Last `n` characters of a log file, for failure messages; `(no log)` when it cannot be read. */
 export function tail(path: string, n = 3000): string {
   try {
     return readFileSync(path, 'latin1').slice(-n);
@@ -60,7 +64,7 @@ export function tail(path: string, n = 3000): string {
 
 /**
  * Ends a child started with `detached: true` (its own process group): SIGTERM to the group, then SIGKILL
- * after `graceMs`. Resolves once the leader has exited.
+ * after `graceMs`. Resolves once the leader has exited (or 2 s after SIGKILL); never rejects.
  */
 export async function killGroup(child: ChildProcess, graceMs = 3000): Promise<void> {
   if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
