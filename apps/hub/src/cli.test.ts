@@ -74,16 +74,23 @@ test('hub start runs all-in-one on an embedded Redis, says where it listens, and
   const dir = mkdtempSync(join(tmpdir(), 'hub-start-'));
   const smppPort = await freePort();
   const redisPort = await freePort();
+  const metricsPort = await freePort();
+  const [mm7Port, mm4Port, apiPort] = [await freePort(), await freePort(), await freePort()];
   const cfg = join(dir, 'hub.yaml');
   writeFileSync(
     cfg,
-    `dataDir: ${join(dir, 'data')}\nredis: { embeddedPort: ${redisPort} }\nlisteners:\n  smpp: { host: 127.0.0.1, port: ${smppPort} }\n`,
+    `dataDir: ${join(dir, 'data')}\nredis: { embeddedPort: ${redisPort} }\nlisteners:\n` +
+      `  smpp: { host: 127.0.0.1, port: ${smppPort} }\n  mm7: { host: 127.0.0.1, port: ${mm7Port} }\n` +
+      `  mm4: { host: 127.0.0.1, port: ${mm4Port} }\n  api: { host: 127.0.0.1, port: ${apiPort} }\n` +
+      `  metrics: { host: 127.0.0.1, port: ${metricsPort} }\n`,
   );
   const h = run(['start', '--config', cfg], { env: { HUB_REDIS_URL: '' } });
   try {
     await waitFor(() => h.out().includes('Hub is running'), { timeoutMs: 30_000, what: 'start banner' });
     assert.match(h.out(), new RegExp(`redis\\s+redis://127\\.0\\.0\\.1:${redisPort} \\(embedded`));
     assert.match(h.out(), new RegExp(`smpp\\s+smpp://127\\.0\\.0\\.1:${smppPort}`));
+    assert.match(h.out(), new RegExp(`metrics\\s+http://127\\.0\\.0\\.1:${metricsPort}/metrics`));
+    assert.match(h.out(), new RegExp(`api\\s+http://127\\.0\\.0\\.1:${apiPort}`));
     assert.equal(await portOpen(smppPort), true);
     assert.equal(await portOpen(redisPort), true);
     h.child.kill('SIGINT');

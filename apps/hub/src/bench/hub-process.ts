@@ -17,7 +17,8 @@ export async function startHubChild(config: string, apps: string[], env: Record<
   const file = join(dir, 'hub.yaml');
   writeFileSync(file, config);
   const child = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), '--conditions=@hub/source', '--import', 'tsx', MAIN, 'start', ...apps, '--config', file], {
-    env: { ...process.env, HUB_LOG_LEVEL: 'warn', ...env },
+    // No metrics listener unless asked: several bench hubs (and tests) must not fight over port 9464.
+    env: { ...process.env, HUB_LOG_LEVEL: 'warn', HUB__listeners__metrics__enabled: 'false', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';
