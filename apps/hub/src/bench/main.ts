@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { smppE2e } from './e2e.js';
 import { printTable, type Row } from './measure.js';
 import { mm4Forward } from './mm4.js';
 import { mm7Submit } from './mm7.js';
@@ -13,13 +14,15 @@ const SCENARIOS: Record<string, (o: { n: number; sessions: number; window: numbe
   'smpp-submit': smppSubmit,
   'mm7-submit': mm7Submit,
   'mm4-forward': mm4Forward,
+  // N = 10,000 unless --n is given (issue 4's figure).
+  'smpp-e2e': (o) => smppE2e({ ...o, n: values.n === undefined ? 10_000 : o.n }),
 };
 
 const { values, positionals } = parseArgs({
   args: process.argv.slice(2),
   allowPositionals: true,
   options: {
-    n: { type: 'string', default: '20000' },
+    n: { type: 'string' },
     sessions: { type: 'string', default: '4' },
     window: { type: 'string', default: '50' },
     help: { type: 'boolean', short: 'h' },
@@ -32,7 +35,11 @@ if (values.help === true) {
   process.exit(0);
 }
 const names = positionals.length > 0 ? positionals : Object.keys(SCENARIOS);
-const opts = { n: Number(values.n), sessions: Number(values.sessions), window: Number(values.window) };
+const opts = {
+  n: Number(values.n ?? '20000'),
+  sessions: Number(values.sessions),
+  window: Number(values.window),
+};
 const rows: Row[] = [];
 for (const name of names) {
   const run = SCENARIOS[name];
