@@ -51,7 +51,8 @@ export const createRouterService: ServiceFactory = async (ctx) => {
     if (change.op !== 'resync' && change.kind !== 'routes') return;
     try {
       const docs = await core.configStore.getAll('routes');
-      router.setRoutes(docs.map((d) => d.doc));
+      // An empty store means the configuration file's routes are in force (as at start), also after a resync.
+      router.setRoutes(docs.length > 0 ? docs.map((d) => d.doc) : config.routes);
       log.info({ routes: docs.length }, 'route table reloaded');
     } catch (err) {
       log.error({ err }, 'route table reload refused; keeping the previous table');
