@@ -255,11 +255,20 @@ export const HubConfig = z.object({
   listeners: z
     .object({
       smpp: SmppListener.default(SmppListener.parse({})),
-      mm7: HttpListener.extend({ port: Port.default(8070), path: z.string().default('/mm7') }).default({
+      mm7: HttpListener.extend({
+        port: Port.default(8070),
+        path: z.string().default('/mm7'),
+        /** Hub's own POSTs to VASPs (DeliverReq, reports): give up on one after this long and retry later. */
+        deliveryTimeoutMs: z.number().int().positive().default(30_000),
+        /** Outbox deliveries in parallel per VASP account. */
+        deliveryConcurrency: z.number().int().min(1).max(256).default(4),
+      }).default({
         enabled: true,
         host: '0.0.0.0',
         port: 8070,
         path: '/mm7',
+        deliveryTimeoutMs: 30_000,
+        deliveryConcurrency: 4,
       }),
       mm4: SmtpListener.default(SmtpListener.parse({})),
       api: HttpListener.extend({ port: Port.default(8080) }).default({ enabled: true, host: '0.0.0.0', port: 8080 }),
@@ -270,7 +279,7 @@ export const HubConfig = z.object({
     })
     .default({
       smpp: SmppListener.parse({}),
-      mm7: { enabled: true, host: '0.0.0.0', port: 8070, path: '/mm7' },
+      mm7: { enabled: true, host: '0.0.0.0', port: 8070, path: '/mm7', deliveryTimeoutMs: 30_000, deliveryConcurrency: 4 },
       mm4: SmtpListener.parse({}),
       api: { enabled: true, host: '0.0.0.0', port: 8080 },
       metrics: { enabled: true, host: '0.0.0.0', port: 9464 },

@@ -53,6 +53,7 @@ export const createMm7GatewayService: ServiceFactory = async (ctx) => {
     instance: ctx.instance,
     log,
     routeQueueHighWater: config.limits.routeQueueHighWater,
+    delivery: { timeoutMs: l.deliveryTimeoutMs, concurrency: l.deliveryConcurrency },
   });
   const tls = l.tls;
   const app = buildMm7App({
