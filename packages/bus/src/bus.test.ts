@@ -7,7 +7,7 @@ import { createMessage, type HubMessage, IdGenerator, normalizeAddress } from '@
 import { RedisServer, waitFor } from '@hub/testkit';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { type Bus, createBus } from './bus.js';
+import { type Bus, createBus, MicroBatcher } from './bus.js';
 import { jobIdFor, Queues, StatusEvent, toBullPriority } from './catalog.js';
 import { createRedisConnection, type RedisConnection } from './redis.js';
 
@@ -336,4 +336,92 @@ test('redis-server killed and restarted (appendonly): queued jobs survive, the w
   } finally {
     await w.close();
   }
+});
+
+test('enqueueMany adds every payload with its catalog id and priority, idempotently', async () => {
+  const q = Queues.connector(uniq());
+  const ms = [
+    msg({ priority: 0 }),
+    msg({ priority: 3 }),
+    msg({ priority: 1, scheduleAt: Date.now() + 60_000 }),
+  ];
+  const res = await bus.enqueueMany(q, ms);
+  assert.deepEqual(
+    res.map((r) => r.jobId),
+    ms.map((m) => jobIdFor(m.id)),
+  );
+  await bus.enqueueMany(q, ms, { validate: false });
+  assert.equal(await bus.depth(q), 3);
+  const rq = new Queue(q.name, { connection: raw(), prefix: 'hub' });
+  try {
+    assert.equal((await rq.getJob(jobIdFor(ms[1]!.id)))?.priority, 1);
+    assert.equal(await rq.getJobState(jobIdFor(ms[2]!.id)), 'delayed');
+  } finally {
+    await rq.close();
+  }
+  assert.deepEqual(await bus.enqueueMany(q, []), []);
+  // One bad payload: nothing is written.
+  const q2 = Queues.connector(uniq());
+  await assert.rejects(bus.enqueueMany(q2, [msg(), { ...msg(), id: 'x' }]), (e: unknown) =>
+    isHubError(e, 'HUB_ERR_VALIDATION'),
+  );
+  assert.equal(await bus.depth(q2), 0);
+});
+
+test('enqueue with validate: false skips the producer check; the worker still refuses a bad payload', async () => {
+  const q = Queues.connector(uniq());
+  const { route: _r, ...unrouted } = msg();
+  await bus.enqueue(q, unrouted as HubMessage, { validate: false });
+  let ran = 0;
+  const w = bus.worker(q, async () => {
+    ran++;
+  });
+  try {
+    await waitFor(async () => (await bus.depth(q)) === 0, { what: 'job failed' });
+    assert.equal(ran, 0);
+  } finally {
+    await w.close();
+  }
+});
+
+test('MicroBatcher: batches by size and by turn, resolves after the flush, rejects a failed batch', async () => {
+  const batches: number[][] = [];
+  let fail = false;
+  const b = new MicroBatcher<number>({
+    maxItems: 3,
+    flush: async (items) => {
+      await sleep(5);
+      if (fail) throw new Error('redis down');
+      batches.push(items);
+    },
+  });
+  let settled = 0;
+  const ps = [1, 2, 3, 4, 5].map((n) => b.add(n).then(() => settled++));
+  assert.equal(b.pending, 2, 'a full batch left at once');
+  assert.equal(settled, 0);
+  await Promise.all(ps);
+  assert.deepEqual(batches, [
+    [1, 2, 3],
+    [4, 5],
+  ]);
+  fail = true;
+  const bad = [b.add(6), b.add(7)];
+  for (const p of bad) await assert.rejects(p, /redis down/);
+  fail = false;
+  const t = new MicroBatcher<string>({
+    maxDelayMs: 20,
+    flush: async (items) => void batches.push(items.map(Number)),
+  });
+  const late = t.add('8');
+  await sleep(1);
+  const later = t.add('9');
+  await t.drain();
+  await Promise.all([late, later]);
+  assert.deepEqual(batches.at(-1), [8, 9]);
+  const sync = new MicroBatcher<number>({
+    flush: () => {
+      throw new Error('sync throw');
+    },
+  });
+  await assert.rejects(sync.add(1), /sync throw/);
 });

@@ -36,6 +36,19 @@ export interface EnqueueOptions {
    * the pointer lapses after the queue's failed-job retention.
    */
   readonly track?: boolean;
+  /**
+   * `false` skips the producer-side schema check: only for a payload this process has just built and
+   * validated itself (a message from `createMessage`, or one a worker received validated and only set
+   * known-good fields on). The worker validates every job again on dequeue, so a bad payload still fails
+   * there, permanently. Default `true`.
+   */
+  readonly validate?: boolean;
+}
+
+/** Options of {@link Bus.enqueueMany} (applies to every payload of the call). */
+export interface EnqueueManyOptions {
+  /** See {@link EnqueueOptions.validate}. */
+  readonly validate?: boolean;
 }
 
 /** What {@link Bus.enqueue} returns. */
@@ -91,6 +104,18 @@ export interface Bus {
    */
   enqueue<T>(def: QueueDef<T>, payload: T, opts?: EnqueueOptions): Promise<EnqueueResult>;
   /**
+   * {@link Bus.enqueue} for many payloads of one queue at once (one pipeline, one round trip: BullMQ
+   * `addBulk`), each with the catalog's job id, priority and delay. Resolves, in payload order, once Redis
+   * stored every job. Throws `HUB_ERR_VALIDATION` before anything is written when a payload is bad, and
+   * `HUB_ERR_BUS_ENQUEUE_FAILED` when Redis did not confirm them all (some may have been added: enqueueing is
+   * idempotent per job id, so retrying the whole call is safe), `HUB_ERR_BUS_CLOSED` after {@link Bus.close}.
+   */
+  enqueueMany<T>(
+    def: QueueDef<T>,
+    payloads: readonly T[],
+    opts?: EnqueueManyOptions,
+  ): Promise<EnqueueResult[]>;
+  /**
    * Starts a worker. The processor receives the validated payload. Errors it throws:
    * - HubError with recovery `permanent` (or an invalid payload): the job fails at once, no retry;
    * - `throttled`: the whole queue pauses for `details.retryAfterMs` (or `throttleMs`) and the job goes back
@@ -118,6 +143,28 @@ export interface Bus {
 }
 
 const KEEP_COMPLETED = true;
+
+/** The payload parsed by the queue's schema (defaults applied); `HUB_ERR_VALIDATION` when it does not fit. */
+function checked<T>(def: QueueDef<T>, payload: T): T {
+  const r = def.schema.safeParse(payload);
+  if (!r.success) throw new Errors.HUB_ERR_VALIDATION(`${def.key} payload`, describeIssues(r.error));
+  return r.data;
+}
+
+/** BullMQ options of one job: the catalog's defaults, the payload's priority and delay, per-call overrides. */
+function jobOptions<T>(def: QueueDef<T>, data: T, jobId: string | undefined, o: EnqueueOptions, now: number) {
+  const delay = o.delay ?? def.delay(data, now);
+  return {
+    ...(jobId === undefined ? {} : { jobId }),
+    ...(def.prioritized ? { priority: o.priority ?? def.priority(data) } : {}),
+    ...(delay > 0 ? { delay } : {}),
+    attempts: o.attempts ?? def.defaults.attempts,
+    backoff: { type: 'exponential', delay: o.backoffMs ?? def.defaults.backoffMs },
+    // The message store keeps the record; completed jobs would only block re-queueing the same id.
+    removeOnComplete: KEEP_COMPLETED,
+    removeOnFail: { age: def.defaults.removeOnFail.age, count: def.defaults.removeOnFail.count },
+  };
+}
 
 /**
  * Creates the bus on a {@link RedisConnection}. One non-blocking client is shared by all producers; each worker
@@ -150,33 +197,53 @@ export function createBus(opts: BusOptions): Bus {
   return {
     async enqueue<T>(def: QueueDef<T>, payload: T, o: EnqueueOptions = {}): Promise<EnqueueResult> {
       if (closed) throw new Errors.HUB_ERR_BUS_CLOSED();
-      const r = def.schema.safeParse(payload);
-      if (!r.success) throw new Errors.HUB_ERR_VALIDATION(`${def.key} payload`, describeIssues(r.error));
-      const data = r.data;
+      const data = o.validate === false ? payload : checked(def, payload);
       const jobId = o.jobId ?? def.jobId(data);
-      const delay = o.delay ?? def.delay(data, Date.now());
       const plain = def.jobId(data);
       try {
         if (o.track === true && jobId !== undefined && plain !== undefined && jobId !== plain) {
           // Written before the add: a pointer to a job that never got added only makes remove miss it.
           await client().set(latestKey(def.name, plain), jobId, 'EX', def.defaults.removeOnFail.age);
         }
-        const job = await queueOf(def as QueueDef<unknown>).add(def.key, data, {
-          ...(jobId === undefined ? {} : { jobId }),
-          ...(def.prioritized ? { priority: o.priority ?? def.priority(data) } : {}),
-          ...(delay > 0 ? { delay } : {}),
-          attempts: o.attempts ?? def.defaults.attempts,
-          backoff: { type: 'exponential', delay: o.backoffMs ?? def.defaults.backoffMs },
-          // The message store keeps the record; completed jobs would only block re-queueing the same id.
-          removeOnComplete: KEEP_COMPLETED,
-          removeOnFail: { age: def.defaults.removeOnFail.age, count: def.defaults.removeOnFail.count },
-        });
+        const job = await queueOf(def as QueueDef<unknown>).add(
+          def.key,
+          data,
+          jobOptions(def, data, jobId, o, Date.now()),
+        );
         return { jobId: job.id ?? jobId ?? '' };
       } catch (err) {
         if (closed) throw new Errors.HUB_ERR_BUS_CLOSED({ cause: err });
         throw new Errors.HUB_ERR_BUS_ENQUEUE_FAILED(jobId ?? def.key, def.name, (err as Error).message, {
           cause: err,
         });
+      }
+    },
+
+    async enqueueMany<T>(
+      def: QueueDef<T>,
+      payloads: readonly T[],
+      o: EnqueueManyOptions = {},
+    ): Promise<EnqueueResult[]> {
+      if (closed) throw new Errors.HUB_ERR_BUS_CLOSED();
+      if (payloads.length === 0) return [];
+      const now = Date.now();
+      const jobs = payloads.map((p) => {
+        const data = o.validate === false ? p : checked(def, p);
+        const jobId = def.jobId(data);
+        return { name: def.key, data, opts: jobOptions(def, data, jobId, {}, now) };
+      });
+      try {
+        const added = await queueOf(def as QueueDef<unknown>).addBulk(jobs);
+        return added.map((j, i) => ({ jobId: j.id ?? jobs[i]?.opts.jobId ?? '' }));
+      } catch (err) {
+        if (closed) throw new Errors.HUB_ERR_BUS_CLOSED({ cause: err });
+        const first = jobs[0]?.opts.jobId ?? def.key;
+        throw new Errors.HUB_ERR_BUS_ENQUEUE_FAILED(
+          jobs.length > 1 ? `${first} (+${jobs.length - 1})` : first,
+          def.name,
+          (err as Error).message,
+          { cause: err },
+        );
       }
     },
 
@@ -231,7 +298,10 @@ export function createBus(opts: BusOptions): Bus {
           job !== undefined &&
           (err.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1))
         ) {
-          log?.warn({ err, queue: def.name, jobId: job.id, id: (job.data as { id?: unknown } | undefined)?.id }, 'job failed for good');
+          log?.warn(
+            { err, queue: def.name, jobId: job.id, id: (job.data as { id?: unknown } | undefined)?.id },
+            'job failed for good',
+          );
         }
       });
       let closing: Promise<void> | undefined;
@@ -294,5 +364,97 @@ export function createBus(opts: BusOptions): Bus {
       await commandClient.quit().catch(() => commandClient?.disconnect());
       commandClient = undefined;
     }
+  }
+}
+
+/** Options of {@link MicroBatcher}. */
+export interface MicroBatcherOptions<T> {
+  /**
+   * Writes one batch durably. Resolving acknowledges every item of the batch; throwing rejects every one
+   * with that error (the callers answer their senders "try later").
+   */
+  readonly flush: (items: T[]) => Promise<void>;
+  /** Most items per batch (default 64); a full batch is flushed at once. */
+  readonly maxItems?: number;
+  /**
+   * Longest an item waits for companions, in ms. `0` (the default) flushes at the end of the current
+   * event-loop turn (`setImmediate`): what arrived together (one socket read, several sessions in one poll)
+   * goes out together, and a lone item waits for nothing.
+   */
+  readonly maxDelayMs?: number;
+}
+
+/**
+ * Collects items (messages accepted by an ingress) for at most `maxDelayMs` or `maxItems` and hands them
+ * to `flush` together, so that N messages cost one pipeline to Redis rather than N round trips. Each
+ * {@link MicroBatcher.add} resolves only when its batch was flushed successfully, so an ingress still
+ * acknowledges a message only once it is durable. Batches are flushed concurrently (they pipeline on the
+ * Redis connection); items keep their order within a batch.
+ */
+export class MicroBatcher<T> {
+  readonly #flush: (items: T[]) => Promise<void>;
+  readonly #max: number;
+  readonly #delay: number;
+  #items: T[] = [];
+  #waiters: Array<{ resolve: () => void; reject: (err: unknown) => void }> = [];
+  #timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
+  readonly #inFlight = new Set<Promise<void>>();
+
+  constructor(o: MicroBatcherOptions<T>) {
+    this.#flush = o.flush;
+    this.#max = Math.max(1, Math.trunc(o.maxItems ?? 64));
+    this.#delay = Math.max(0, o.maxDelayMs ?? 0);
+  }
+
+  /** Items waiting for their batch to be flushed (not counting batches in flight). */
+  get pending(): number {
+    return this.#items.length;
+  }
+
+  /** Queues one item; resolves once its batch is durable, rejects with the batch's flush error. */
+  add(item: T): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.#items.push(item);
+      this.#waiters.push({ resolve, reject });
+      if (this.#items.length >= this.#max) this.#run();
+      else if (this.#timer === undefined)
+        this.#timer =
+          this.#delay > 0 ? setTimeout(() => this.#run(), this.#delay) : setImmediate(() => this.#run());
+    });
+  }
+
+  /** Flushes what is waiting now and resolves once every batch in flight has settled (shutdown, tests). */
+  async drain(): Promise<void> {
+    this.#run();
+    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+  }
+
+  #run(): void {
+    if (this.#timer !== undefined) {
+      if (this.#delay > 0) clearTimeout(this.#timer as NodeJS.Timeout);
+      else clearImmediate(this.#timer as NodeJS.Immediate);
+      this.#timer = undefined;
+    }
+    if (this.#items.length === 0) return;
+    const items = this.#items;
+    const waiters = this.#waiters;
+    this.#items = [];
+    this.#waiters = [];
+    let p: Promise<void>;
+    try {
+      p = this.#flush(items);
+    } catch (err) {
+      p = Promise.reject(err);
+    }
+    const done = p.then(
+      () => {
+        for (const w of waiters) w.resolve();
+      },
+      (err: unknown) => {
+        for (const w of waiters) w.reject(err);
+      },
+    );
+    this.#inFlight.add(done);
+    void done.finally(() => this.#inFlight.delete(done));
   }
 }

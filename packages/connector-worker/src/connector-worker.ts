@@ -284,17 +284,23 @@ export class ConnectorWorker {
     await Promise.all(upstreamIds.map((u) => this.#o.store.linkUpstream(r.id, u, msg.id)));
     const upstreamId = upstreamIds.join(',').slice(0, 128);
     await enqueueReport(this.#o.bus, this.#o.ids, msg, { state: 'submitted', at: Date.now() });
+    // One script: the state, the upstream id and the `submitted` stamp (dated when the send began).
     await ignoreGone(
-      Promise.all([
-        this.#o.store.transition(msg.id, 'submitted', 'upstream_ack', { by, connector: r.id, upstreamId }),
-        this.#o.store.update(msg.id, {
-          upstream: {
-            connector: r.id,
-            ...(upstreamIds[0] === undefined ? {} : { id: upstreamIds[0].slice(0, 128) }),
+      this.#o.store.transition(
+        msg.id,
+        'submitted',
+        'upstream_ack',
+        { by, connector: r.id, upstreamId },
+        {
+          patch: {
+            upstream: {
+              connector: r.id,
+              ...(upstreamIds[0] === undefined ? {} : { id: upstreamIds[0].slice(0, 128) }),
+            },
           },
-        }),
-        this.#o.store.stamp(msg.id, 'submitted', { by, connector: r.id }, started),
-      ]),
+          stamp: { hop: 'submitted', at: started, info: { by, connector: r.id } },
+        },
+      ),
     );
   }
 
@@ -322,12 +328,18 @@ export class ConnectorWorker {
         await this.#failover(r, msg, job, `${e.code} ×${tries}`);
         return;
       }
-      this.#o.log.warn({ id: msg.id, connector: r.id, code: e.code, tries }, 'throttled too often; giving up');
+      this.#o.log.warn(
+        { id: msg.id, connector: r.id, code: e.code, tries },
+        'throttled too often; giving up',
+      );
       await this.#finish(msg, 'undeliverable', 'failed', {
         by,
         connector: r.id,
         error: receiptError(e),
-        detail: `${e.code}: gave up after ${tries} throttled tries (retries.throttled.attempts)`.slice(0, 512),
+        detail: `${e.code}: gave up after ${tries} throttled tries (retries.throttled.attempts)`.slice(
+          0,
+          512,
+        ),
       });
       return;
     }
@@ -341,7 +353,10 @@ export class ConnectorWorker {
       n = await this.#o.store.incrementAttempts(msg.id);
     } catch (err2) {
       if (!isHubError(err2, 'HUB_ERR_NOT_FOUND')) throw err2;
-      this.#o.log.warn({ id: msg.id, connector: r.id }, 'message record gone after a failed send; job dropped');
+      this.#o.log.warn(
+        { id: msg.id, connector: r.id },
+        'message record gone after a failed send; job dropped',
+      );
       return;
     }
     const rule = e.recovery === 'permanent' ? r.config.retries.permanent : r.config.retries.temporary;
@@ -354,9 +369,14 @@ export class ConnectorWorker {
     if (!last) {
       const now = Date.now();
       let delay = backoff(rule, tries);
-      if (msg.options.expireAt !== undefined) delay = Math.min(delay, Math.max(0, msg.options.expireAt - now));
+      if (msg.options.expireAt !== undefined)
+        delay = Math.min(delay, Math.max(0, msg.options.expireAt - now));
       const jobId = `${jobIdFor(msg.id)}-a${n}`;
-      await this.#o.bus.enqueue(Queues.connector(r.id), { ...msg, state: 'routed' }, { jobId, delay, track: true });
+      await this.#o.bus.enqueue(
+        Queues.connector(r.id),
+        { ...msg, state: 'routed' },
+        { jobId, delay, track: true },
+      );
       this.#o.log.warn(
         { id: msg.id, connector: r.id, code: e.code, try: tries, of: rule.attempts, delayMs: delay, jobId },
         'send failed; will retry',
@@ -364,7 +384,10 @@ export class ConnectorWorker {
       return;
     }
     const state: MessageState = e.recovery === 'permanent' ? 'rejected' : 'undeliverable';
-    this.#o.log.warn({ id: msg.id, connector: r.id, code: e.code, err: e, tries, state }, 'send failed for good');
+    this.#o.log.warn(
+      { id: msg.id, connector: r.id, code: e.code, err: e, tries, state },
+      'send failed for good',
+    );
     await this.#finish(msg, state, 'failed', {
       by,
       connector: r.id,

@@ -15,10 +15,23 @@ export interface WorkerLogger {
 export interface WorkerStore {
   /** Current state only, or `undefined` for an unknown/expired record. */
   state(id: string): Promise<MessageState | undefined>;
-  /** The whole record, or `undefined`. */
-  get(id: string): Promise<HubMessage | undefined>;
-  /** Atomic state change; throws HUB_ERR_ILLEGAL_TRANSITION / HUB_ERR_NOT_FOUND. */
-  transition(id: string, to: MessageState, hop: Hop, info?: StampInfo): Promise<unknown>;
+  /** The whole record, or `undefined`; with `history: false` its history is not read (comes back empty). */
+  get(id: string, opts?: { history?: boolean }): Promise<HubMessage | undefined>;
+  /**
+   * Atomic state change; throws HUB_ERR_ILLEGAL_TRANSITION / HUB_ERR_NOT_FOUND. `opts.patch` and
+   * `opts.stamp` are applied in the same step when the change is recorded (see `@hub/store`
+   * `TransitionOptions`).
+   */
+  transition(
+    id: string,
+    to: MessageState,
+    hop: Hop,
+    info?: StampInfo,
+    opts?: {
+      patch?: { upstream?: HubMessage['upstream'] };
+      stamp?: { hop: Hop; at: number; info?: StampInfo };
+    },
+  ): Promise<unknown>;
   /** Hop stamp without a state change, dated `now`; throws HUB_ERR_NOT_FOUND. */
   stamp(id: string, hop: Hop, info?: StampInfo, now?: number): Promise<void>;
   /** Sets `route` / `upstream`; throws HUB_ERR_NOT_FOUND. */

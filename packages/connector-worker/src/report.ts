@@ -20,6 +20,10 @@ export async function enqueueReport(
 ): Promise<boolean> {
   if (!reportOwed(msg, facts.state) || msg.origin.account === undefined) return false;
   const report = buildReport(msg, facts, ids.next());
-  await bus.enqueue(Queues.outbox(msg.origin.account), report, { jobId: `r-${msg.id}-${facts.state}` });
+  // Built here from a validated message: the outbox worker validates it again on dequeue.
+  await bus.enqueue(Queues.outbox(msg.origin.account), report, {
+    jobId: `r-${msg.id}-${facts.state}`,
+    validate: false,
+  });
   return true;
 }

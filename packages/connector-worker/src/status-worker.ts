@@ -88,7 +88,8 @@ export class StatusWorker {
   }
 
   async #apply(id: string, ev: StatusEvent): Promise<void> {
-    const msg = await this.#o.store.get(id);
+    // The history is not needed to decide or to build the report: skip reading it.
+    const msg = await this.#o.store.get(id, { history: false });
     if (msg === undefined) {
       this.#o.log.warn(
         { id, connector: ev.connector, upstreamId: ev.upstreamId },

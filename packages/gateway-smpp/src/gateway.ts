@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type Bus, type BusWorker, Queues } from '@hub/bus';
+import { type Bus, type BusWorker, MicroBatcher, Queues } from '@hub/bus';
 import type { Account, HubConfig } from '@hub/config';
 import { Errors, isHubError, toSmppStatus } from '@hub/errors';
 import {
@@ -71,7 +71,17 @@ export interface SmppGatewayOptions {
   readonly concatStaleMs?: number;
   /** How often to look for them (default 60000; 0 disables the timer, see {@link SmppGateway.sweepStaleConcat}). */
   readonly concatSweepIntervalMs?: number;
+  /**
+   * Micro-batching of accepted submits: records and route jobs of the submits that arrive together are
+   * written with one pipeline each (see `MicroBatcher` in @hub/bus); every response still waits for its
+   * own message to be durable. `maxItems` defaults to 64, `maxDelayMs` to 0 (the end of the current
+   * event-loop turn: no added wait when idle). `false` writes each message on its own.
+   */
+  readonly ingestBatch?: false | { readonly maxItems?: number; readonly maxDelayMs?: number };
 }
+
+/** A store that can also write many records in one round trip (`@hub/store` MessageStore does). */
+type BatchStore = GatewayStore & { putMany(msgs: readonly HubMessage[]): Promise<void> };
 
 /** What the first part of a concatenated message leaves in the concat store, to forward parts alone. */
 interface ConcatMeta {
@@ -129,9 +139,27 @@ export class SmppGateway {
   #closing = false;
   #refresh: NodeJS.Timeout | undefined;
   #sweep: NodeJS.Timeout | undefined;
+  readonly #ingest: MicroBatcher<HubMessage> | undefined;
 
   constructor(options: SmppGatewayOptions) {
     this.#o = options;
+    if (options.ingestBatch !== false) {
+      const store = options.store;
+      const putMany =
+        typeof (store as Partial<BatchStore>).putMany === 'function'
+          ? (msgs: HubMessage[]) => (store as BatchStore).putMany(msgs)
+          : (msgs: HubMessage[]) => Promise.all(msgs.map((m) => store.put(m))).then(() => undefined);
+      this.#ingest = new MicroBatcher<HubMessage>({
+        ...options.ingestBatch,
+        // createMessage validated each message a moment ago: the worker validates again on dequeue.
+        flush: async (msgs) => {
+          await Promise.all([
+            putMany(msgs),
+            options.bus.enqueueMany(Queues.route, msgs, { validate: false }),
+          ]);
+        },
+      });
+    }
     const l = options.listener;
     this.server = new SmppServer({
       onBind: (req) => this.#onBind(req),
@@ -207,6 +235,7 @@ export class SmppGateway {
     if (this.#refresh !== undefined) clearInterval(this.#refresh);
     if (this.#sweep !== undefined) clearInterval(this.#sweep);
     await this.server.close();
+    await this.#ingest?.drain();
     await Promise.all([...this.#accounts.values()].map((a) => a.worker?.close()));
   }
 
@@ -279,7 +308,9 @@ export class SmppGateway {
       rt.worker ??= this.#o.bus.worker(Queues.outbox(account.id), (msg) => this.#deliver(account, msg), {
         concurrency: this.#o.listener.windowSize,
         lockDurationMs: this.#o.workers?.lockDurationMs ?? 30_000,
-        ...(this.#o.workers?.stalledIntervalMs === undefined ? {} : { stalledIntervalMs: this.#o.workers.stalledIntervalMs }),
+        ...(this.#o.workers?.stalledIntervalMs === undefined
+          ? {}
+          : { stalledIntervalMs: this.#o.workers.stalledIntervalMs }),
       });
     }
   }
@@ -483,7 +514,12 @@ export class SmppGateway {
       this.#o.instance,
     );
     // Ack only after Redis has both the record and the job.
-    await Promise.all([this.#o.store.put(msg), this.#o.bus.enqueue(Queues.route, msg)]);
+    if (this.#ingest !== undefined) await this.#ingest.add(msg);
+    else
+      await Promise.all([
+        this.#o.store.put(msg),
+        this.#o.bus.enqueue(Queues.route, msg, { validate: false }),
+      ]);
     this.#o.log.debug?.({ id: msg.id, account: account.id, session: origin.session }, 'submit accepted');
     return msg;
   }

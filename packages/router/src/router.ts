@@ -104,10 +104,14 @@ export class Router {
         const route = { routeId: d.routeId, connector: d.connector, ...(d.fallbacks.length > 0 ? { fallbacks: d.fallbacks } : {}) };
         await this.#o.store.transition(msg.id, 'routed', 'routed', { by, connector: d.connector, detail: `route ${d.routeId}` });
         this.#o.log.debug?.({ id: msg.id, routeId: d.routeId, connector: d.connector }, 'message routed to a connector');
+        // `msg` was validated on dequeue and the route comes from the compiled table: no second zod pass
+        // here (the connector worker validates the job on dequeue).
         await this.#o.bus.enqueue(
           Queues.connector(d.connector),
           { ...msg, state: 'routed', route },
-          jobId === undefined || jobId === jobIdFor(msg.id) ? {} : { jobId, track: true },
+          jobId === undefined || jobId === jobIdFor(msg.id)
+            ? { validate: false }
+            : { jobId, track: true, validate: false },
         );
         return;
       }

@@ -221,3 +221,67 @@ test('account time index lists by creation time and trims beyond retention', asy
   assert.ok((await a.pttl(store.accountKey('acct2'))) > 0);
   assert.deepEqual(await store.listByAccount('nobody'), []);
 });
+
+test('putMany writes each record exactly as put does, indexes them, and survives a forgotten script', async () => {
+  const ms = [sms('acme'), sms('acme'), sms('zeta')];
+  await store.putMany(ms);
+  for (const m of ms) assert.deepEqual(await store.get(m.id), m);
+  const ttl = await a.pttl(store.historyKey(ms[0]!.id));
+  assert.ok(ttl > 0 && ttl <= 3_600_000, `history ttl ${ttl}`);
+  const acme = await store.listByAccount('acme', { limit: 1000 });
+  assert.ok(ms.slice(0, 2).every((m) => acme.includes(m.id)));
+  assert.ok((await store.listByAccount('zeta')).includes(ms[2]!.id));
+  // A restarted Redis has no scripts: the records are still written (EVAL fallback).
+  await a.script('FLUSH');
+  const more = [sms(), sms()];
+  await store.putMany(more);
+  for (const m of more) assert.deepEqual(await store.get(m.id), m);
+  await store.putMany([]);
+});
+
+test('put replaces a record and its history; get without history skips it', async () => {
+  const m = sms();
+  await store.put(m);
+  await store.transition(m.id, 'routed', 'routed', { by: 'router/1' });
+  await store.put(m);
+  assert.deepEqual(await store.get(m.id), m);
+  const bare = await store.get(m.id, { history: false });
+  assert.deepEqual(bare, { ...m, history: [] });
+  assert.equal(await store.get(gen.next(), { history: false }), undefined);
+});
+
+test('transition applies a patch and an extra stamp in the same step, not on an illegal change', async () => {
+  const m = sms();
+  await store.put(m);
+  await store.transition(m.id, 'routed', 'routed');
+  const r = await store.transition(
+    m.id,
+    'submitted',
+    'upstream_ack',
+    { connector: 'c1', upstreamId: 'u1' },
+    {
+      now: 2_000,
+      patch: { upstream: { connector: 'c1', id: 'u1' } },
+      stamp: { hop: 'submitted', at: 1_500, info: { connector: 'c1' } },
+    },
+  );
+  assert.equal(r.outcome, 'ok');
+  const got = await store.get(m.id);
+  assert.deepEqual(got?.upstream, { connector: 'c1', id: 'u1' });
+  assert.deepEqual(got?.history.slice(-2), [
+    { at: 2_000, hop: 'upstream_ack', connector: 'c1', upstreamId: 'u1', state: 'submitted', outcome: 'ok' },
+    { at: 1_500, hop: 'submitted', connector: 'c1' },
+  ]);
+  assert.equal(got?.updatedAt, 2_000);
+  await assert.rejects(
+    store.transition(m.id, 'accepted', 'note', {}, { patch: { attempts: 9 }, stamp: { hop: 'note', at: 1 } }),
+    (e: unknown) => isHubError(e, 'HUB_ERR_ILLEGAL_TRANSITION'),
+  );
+  const after = await store.get(m.id);
+  assert.equal(after?.attempts, 0);
+  assert.equal(after?.history.length, got?.history.length);
+  await assert.rejects(
+    store.transition(m.id, 'delivered', 'receipt', {}, { patch: { state: 'x' } as never }),
+    (e: unknown) => isHubError(e, 'HUB_ERR_VALIDATION'),
+  );
+});

@@ -88,6 +88,24 @@ export type MessagePatch = Partial<
   Pick<HubMessage, 'route' | 'upstream' | 'attempts' | 'extras' | 'options' | 'report' | 'origin' | 'content'>
 >;
 
+/** Options of {@link MessageStore.transition}. */
+export interface TransitionOptions {
+  /** Use the retry table of the state machine (operator retry of a failed message). */
+  readonly retry?: boolean;
+  /** When the change happened (default now). */
+  readonly now?: number;
+  /** Also read the whole record back (one more round trip). */
+  readonly withMessage?: boolean;
+  /**
+   * Fields to set in the same script when the change is recorded (`ok`, `duplicate` or `late`; nothing on
+   * `illegal`), as {@link MessageStore.update} would: saves a round trip and a script per message.
+   * Throws `HUB_ERR_VALIDATION` for a field that is not patchable.
+   */
+  readonly patch?: MessagePatch;
+  /** A hop stamp appended after the transition's entry in the same script, dated `at`, as {@link MessageStore.stamp} would. */
+  readonly stamp?: { readonly hop: Hop; readonly at: number; readonly info?: StampInfo };
+}
+
 /** Listing options of {@link MessageStore.listByAccount}. */
 export interface ListOptions {
   /** Inclusive lower bound of createdAt (ms). */
@@ -130,7 +148,8 @@ local function append(entry, cap)
 end
 `;
 
-// KEYS: record, history. ARGV: to, entry JSON without its closing brace, now, retry (1/0), cap, labels (1/0).
+// KEYS: record, history. ARGV: to, entry JSON without its closing brace, now, retry (1/0), cap, labels (1/0),
+// an extra stamp entry JSON ('' for none), then field/value pairs to set (a patch) when the change is recorded.
 // With labels, an applied change also returns the origin and route fields (metrics labels, one HMGET).
 const TRANSITION = new LuaScript(`
 local T = ${transitionTable({})}
@@ -143,6 +162,8 @@ local row = (ARGV[4] == '1' and R or T)[from]
 local outcome = row and row[to]
 if not outcome then return {'illegal', from} end
 append(ARGV[2] .. ',"state":"' .. to .. '","outcome":"' .. outcome .. '"}', tonumber(ARGV[5]))
+if ARGV[7] and ARGV[7] ~= '' then append(ARGV[7], tonumber(ARGV[5])) end
+if #ARGV > 7 then redis.call('HSET', KEYS[1], unpack(ARGV, 8, #ARGV)) end
 local state = from
 if outcome == 'ok' then
   state = to
@@ -163,6 +184,20 @@ ${APPEND}
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 append(ARGV[1], tonumber(ARGV[3]))
 redis.call('HSET', KEYS[1], 'updatedAt', ARGV[2])
+return 1
+`);
+
+// KEYS: record, history. ARGV: retention ms, n, then n field/value items (the record), then history entries.
+// Replaces whatever was there: the record, its history, and both expiries in one step.
+const PUT = new LuaScript(`
+redis.call('DEL', KEYS[1], KEYS[2])
+local n = tonumber(ARGV[2])
+redis.call('HSET', KEYS[1], unpack(ARGV, 3, 2 + n))
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+if #ARGV > 2 + n then
+  redis.call('RPUSH', KEYS[2], unpack(ARGV, 3 + n, #ARGV))
+  redis.call('PEXPIRE', KEYS[2], ARGV[1])
+end
 return 1
 `);
 
@@ -243,52 +278,123 @@ export class MessageStore {
 
   /**
    * Stores (or replaces) a record with its history and indexes it under its origin account. Resolves once
-   * Redis has applied it (MULTI). Rejects with the Redis error when it did not: the caller must not
-   * acknowledge the message to its sender.
+   * Redis has applied it (one script: the record, its history and their expiry at once). Rejects with the
+   * Redis error when it did not: the caller must not acknowledge the message to its sender.
    */
   async put(msg: HubMessage): Promise<void> {
-    const { state, history, ...rest } = msg;
-    const fields: string[] = ['state', state];
-    for (const [k, v] of Object.entries(rest)) {
-      if (v !== undefined) fields.push(k, JSON.stringify(v));
-    }
-    const rk = this.recordKey(msg.id);
-    const hk = this.historyKey(msg.id);
-    const tx = this.redis
-      .multi()
-      .del(rk, hk)
-      .hset(rk, ...fields)
-      .pexpire(rk, this.retentionMs);
-    const entries =
-      history.length > this.cap
-        ? [...history.slice(0, 10), ...history.slice(history.length - (this.cap - 10))]
-        : history;
-    if (entries.length > 0)
-      tx.rpush(hk, ...entries.map((e) => JSON.stringify(e))).pexpire(hk, this.retentionMs);
-    const jobs: Array<Promise<unknown>> = [execOrThrow(tx.exec())];
+    const jobs: Array<Promise<unknown>> = [
+      PUT.run(this.redis, [this.recordKey(msg.id), this.historyKey(msg.id)], this.putArgs(msg)),
+    ];
     // Another slot on Cluster: a separate command, issued in parallel.
     if (msg.origin.account !== undefined)
       jobs.push(this.indexAccount(msg.origin.account, msg.id, msg.createdAt));
     await Promise.all(jobs);
-    if (this.onHop !== undefined) {
-      const connector = msg.route?.connector ?? msg.origin.connector;
-      this.observe(history.at(-1)?.hop ?? 'received', msg.updatedAt, msg.id, state, {
-        id: msg.id,
-        via: 'put',
-        protocol: msg.origin.protocol,
-        ...(msg.origin.account === undefined ? {} : { account: msg.origin.account }),
-        ...(connector === undefined ? {} : { connector }),
-      });
-    }
+    this.observePut(msg);
   }
 
-  /** The reassembled message, or `undefined` when unknown or expired. */
-  async get(id: string): Promise<HubMessage | undefined> {
-    const res = await execOrThrow(
-      this.redis.multi().hgetall(this.recordKey(id)).lrange(this.historyKey(id), 0, -1).exec(),
-    );
-    const hash = res[0] as Record<string, string>;
-    const list = res[1] as string[];
+  /**
+   * {@link MessageStore.put} for many records at once (ingest micro-batches): one pipeline, one write to
+   * the socket, one round trip, and one ZADD per account. Resolves once Redis applied every record;
+   * rejects with the first error otherwise, in which case some records may have been written (the
+   * caller acknowledges none of them: an ESME retry gets a new id, the stray record expires).
+   * On Cluster, whose pipelines cannot span slots, the records are written one by one, in parallel.
+   */
+  async putMany(msgs: readonly HubMessage[]): Promise<void> {
+    if (msgs.length === 0) return;
+    if (msgs.length === 1 || this.redis.isCluster) {
+      await Promise.all(msgs.map((m) => this.put(m)));
+      return;
+    }
+    const pipe = this.redis.pipeline();
+    const argsOf: Array<Array<string | number>> = [];
+    for (const m of msgs) {
+      const args = this.putArgs(m);
+      argsOf.push(args);
+      pipe.evalsha(PUT.sha, 2, this.recordKey(m.id), this.historyKey(m.id), ...args);
+    }
+    const byAccount = new Map<string, Array<string | number>>();
+    for (const m of msgs) {
+      const a = m.origin.account;
+      if (a === undefined) continue;
+      const members = byAccount.get(a);
+      if (members === undefined) byAccount.set(a, [m.createdAt, m.id]);
+      else members.push(m.createdAt, m.id);
+    }
+    const now = Date.now();
+    for (const [account, members] of byAccount) {
+      const k = this.accountKey(account);
+      pipe.zadd(k, ...members);
+      if (now - (this.#indexMaintained.get(k) ?? 0) >= 1000) {
+        this.#indexMaintained.set(k, now);
+        pipe.zremrangebyscore(k, '-inf', `(${now - this.retentionMs}`).pexpire(k, this.retentionMs);
+      }
+    }
+    const res = await pipe.exec();
+    if (res === null) throw new Errors.HUB_ERR_STORE_UNAVAILABLE('pipeline aborted');
+    const retry: Array<Promise<unknown>> = [];
+    for (let i = 0; i < res.length; i++) {
+      const err = (res[i] as [Error | null, unknown])[0];
+      if (err === null) continue;
+      // A restarted Redis has forgotten the script: that record was not written, write it with EVAL.
+      const m = i < msgs.length ? msgs[i] : undefined;
+      if (m !== undefined && String(err.message).startsWith('NOSCRIPT'))
+        retry.push(PUT.run(this.redis, [this.recordKey(m.id), this.historyKey(m.id)], argsOf[i] ?? []));
+      else throw err;
+    }
+    await Promise.all(retry);
+    for (const m of msgs) this.observePut(m);
+  }
+
+  /** ARGV of the PUT script for one message. */
+  private putArgs(msg: HubMessage): Array<string | number> {
+    const { state, history } = msg;
+    const args: Array<string | number> = [this.retentionMs, 0, 'state', state];
+    for (const k in msg) {
+      if (k === 'state' || k === 'history') continue;
+      const v = (msg as Record<string, unknown>)[k];
+      if (v !== undefined) args.push(k, JSON.stringify(v));
+    }
+    args[1] = args.length - 2;
+    const cap = this.cap;
+    if (history.length > cap) {
+      for (let i = 0; i < 10; i++) args.push(JSON.stringify(history[i]));
+      for (let i = history.length - (cap - 10); i < history.length; i++)
+        args.push(JSON.stringify(history[i]));
+    } else {
+      for (const e of history) args.push(JSON.stringify(e));
+    }
+    return args;
+  }
+
+  private observePut(msg: HubMessage): void {
+    if (this.onHop === undefined) return;
+    const connector = msg.route?.connector ?? msg.origin.connector;
+    this.observe(msg.history.at(-1)?.hop ?? 'received', msg.updatedAt, msg.id, msg.state, {
+      id: msg.id,
+      via: 'put',
+      protocol: msg.origin.protocol,
+      ...(msg.origin.account === undefined ? {} : { account: msg.origin.account }),
+      ...(connector === undefined ? {} : { connector }),
+    });
+  }
+
+  /**
+   * The reassembled message, or `undefined` when unknown or expired. With `history: false` the history
+   * is not read (one HGETALL instead of a transaction; `history` comes back empty): for callers that only
+   * look at the message itself, such as a status worker building a receipt.
+   */
+  async get(id: string, opts: { history?: boolean } = {}): Promise<HubMessage | undefined> {
+    let hash: Record<string, string>;
+    let list: string[] = [];
+    if (opts.history === false) {
+      hash = await this.redis.hgetall(this.recordKey(id));
+    } else {
+      const res = await execOrThrow(
+        this.redis.multi().hgetall(this.recordKey(id)).lrange(this.historyKey(id), 0, -1).exec(),
+      );
+      hash = res[0] as Record<string, string>;
+      list = res[1] as string[];
+    }
     if (hash.state === undefined) return undefined;
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(hash)) out[k] = k === 'state' ? v : JSON.parse(v);
@@ -313,15 +419,22 @@ export class MessageStore {
     to: MessageState,
     hop: Hop,
     info: StampInfo = {},
-    opts: { retry?: boolean; now?: number; withMessage?: boolean } = {},
+    opts: TransitionOptions = {},
   ): Promise<TransitionResult> {
     const now = opts.now ?? Date.now();
     const entry = entryPrefix(now, hop, info);
-    const r = (await TRANSITION.run(
-      this.redis,
-      [this.recordKey(id), this.historyKey(id)],
-      [to, entry, now, opts.retry === true ? 1 : 0, this.cap, this.onHop === undefined ? 0 : 1],
-    )) as string[];
+    const args: Array<string | number> = [
+      to,
+      entry,
+      now,
+      opts.retry === true ? 1 : 0,
+      this.cap,
+      this.onHop === undefined ? 0 : 1,
+    ];
+    const extra = opts.stamp;
+    args.push(extra === undefined ? '' : `${entryPrefix(extra.at, extra.hop, extra.info ?? {})}}`);
+    if (opts.patch !== undefined) args.push(...patchArgs(opts.patch));
+    const r = (await TRANSITION.run(this.redis, [this.recordKey(id), this.historyKey(id)], args)) as string[];
     if (r[0] === 'missing') throw new Errors.HUB_ERR_NOT_FOUND('message', id);
     if (r[0] === 'illegal') throw new Errors.HUB_ERR_ILLEGAL_TRANSITION(r[1] ?? '?', to);
     const result: TransitionResult = {
@@ -336,6 +449,7 @@ export class MessageStore {
         outcome: result.outcome,
         ...labelsOf(r[3], r[4], info),
       });
+    if (extra !== undefined) this.observe(extra.hop, extra.at, id, undefined, { id, via: 'stamp' });
     if (opts.withMessage !== true) return result;
     const message = await this.get(id);
     return message === undefined ? result : { ...result, message };
@@ -355,11 +469,7 @@ export class MessageStore {
    * `HUB_ERR_NOT_FOUND` for an unknown message and `HUB_ERR_VALIDATION` for a field that is not patchable.
    */
   async update(id: string, patch: MessagePatch, now: number = Date.now()): Promise<void> {
-    const args: string[] = ['updatedAt', String(now)];
-    for (const [k, v] of Object.entries(patch)) {
-      if (!PATCHABLE.has(k)) throw new Errors.HUB_ERR_VALIDATION('message patch', `${k} cannot be updated`);
-      if (v !== undefined) args.push(k, JSON.stringify(v));
-    }
+    const args: string[] = ['updatedAt', String(now), ...patchArgs(patch)];
     const ok = await UPDATE.run(this.redis, [this.recordKey(id)], args);
     if (ok !== 1) throw new Errors.HUB_ERR_NOT_FOUND('message', id);
   }
@@ -461,6 +571,16 @@ function labelsOf(
     ...(typeof o.account === 'string' ? { account: o.account } : {}),
     ...(connector === undefined ? {} : { connector }),
   };
+}
+
+/** HSET arguments of a patch (JSON values; `undefined` skipped). Throws `HUB_ERR_VALIDATION` for a field that is not patchable. */
+function patchArgs(patch: MessagePatch): string[] {
+  const args: string[] = [];
+  for (const [k, v] of Object.entries(patch)) {
+    if (!PATCHABLE.has(k)) throw new Errors.HUB_ERR_VALIDATION('message patch', `${k} cannot be updated`);
+    if (v !== undefined) args.push(k, JSON.stringify(v));
+  }
+  return args;
 }
 
 function entryPrefix(now: number, hop: Hop, info: StampInfo): string {
