@@ -113,6 +113,10 @@ let client: ReturnType<RedisConnection['client']>;
 const fakes = new Map<string, FakeConnector>();
 let worker: ConnectorWorker;
 const published = new Map<string, string>();
+const counts = new Map<string, number>();
+const count = (id: string, field: string): void => {
+  counts.set(`${id}:${field}`, (counts.get(`${id}:${field}`) ?? 0) + 1);
+};
 
 before(async () => {
   redis = await RedisServer.start({ appendonly: false });
@@ -134,6 +138,7 @@ before(async () => {
     publishState: async (id, json) => {
       published.set(id, json);
     },
+    count,
   });
   // Only connector "a" runs; "b" is a fallback whose queue we inspect.
   await worker.setConnectors([
@@ -157,7 +162,11 @@ async function stored(m: HubMessage): Promise<HubMessage> {
 
 test('a sent message is linked upstream, submitted, stamped; its receipt makes it delivered with one report', async () => {
   const m = await stored(mt({ segments: 2 }));
+  const before = { submitted: counts.get('a:submitted') ?? 0, acked: counts.get('a:acked') ?? 0 };
   await worker.process('a', m, job());
+  // The API's connector stats counters (docs/api.md).
+  assert.equal((counts.get('a:submitted') ?? 0) - before.submitted, 1);
+  assert.equal((counts.get('a:acked') ?? 0) - before.acked, 1);
   const rec = await store.get(m.id);
   assert.equal(rec?.state, 'submitted');
   assert.deepEqual(rec?.upstream?.connector, 'a');
@@ -172,7 +181,7 @@ test('a sent message is linked upstream, submitted, stamped; its receipt makes i
   const out = bus.worker(Queues.outbox('acme'), async (r) => {
     reports.push(r);
   });
-  const status = new StatusWorker({ bus, store, ids, instance: 'test', log: silent });
+  const status = new StatusWorker({ bus, store, ids, instance: 'test', log: silent, count });
   status.start();
   try {
     // Both segments' receipts through the connector's receive callback, as the SMPP connector calls it.
@@ -196,6 +205,7 @@ test('a sent message is linked upstream, submitted, stamped; its receipt makes i
     );
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(reports.length, 1, 'one report for two segment receipts');
+    assert.equal(counts.get('a:delivered'), 1, 'delivered counted once for two segment receipts');
     assert.equal(reports[0]?.report?.messageId, m.id);
     assert.equal(reports[0]?.report?.state, 'delivered');
   } finally {

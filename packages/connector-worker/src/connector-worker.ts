@@ -68,6 +68,12 @@ export interface ConnectorWorkerOptions {
   readonly publishState?: (connectorId: string, json: string, ttlMs: number) => Promise<void>;
   readonly stateTtlMs?: number;
   readonly stateIntervalMs?: number;
+  /**
+   * Counts per connector for the API's stats (`HINCRBY <prefix>:stats:connector:<id> <field> 1`, see
+   * docs/api.md): `submitted` (send attempts), `acked`, `failed` (given up), `throttled`. Fire and forget:
+   * a failed count never fails a message.
+   */
+  readonly count?: (connectorId: string, field: 'submitted' | 'acked' | 'failed' | 'throttled' | 'delivered') => void;
 }
 
 interface Running {
@@ -274,12 +280,14 @@ export class ConnectorWorker {
     }
     const started = Date.now();
     let upstreamIds: string[];
+    this.#o.count?.(r.id, 'submitted');
     try {
       upstreamIds = (await r.connector.send(msg)).upstreamIds;
     } catch (err) {
       await this.#failed(r, msg, err, job);
       return;
     }
+    this.#o.count?.(r.id, 'acked');
     // Linked before anything else: the receipt may already be on its way.
     await Promise.all(upstreamIds.map((u) => this.#o.store.linkUpstream(r.id, u, msg.id)));
     const upstreamId = upstreamIds.join(',').slice(0, 128);
@@ -313,6 +321,7 @@ export class ConnectorWorker {
     const fallbacks = msg.route?.fallbacks ?? [];
     const by = this.#o.instance;
     if (e.recovery === 'throttled') {
+      this.#o.count?.(r.id, 'throttled');
       const rule = r.config.retries.throttled;
       // attemptsMade counts failed runs (crash recoveries aside, none: upstream failures complete the job).
       const tries = Math.max(1, job.attemptsStarted - job.attemptsMade);
@@ -388,6 +397,7 @@ export class ConnectorWorker {
       { id: msg.id, connector: r.id, code: e.code, err: e, tries, state },
       'send failed for good',
     );
+    this.#o.count?.(r.id, 'failed');
     await this.#finish(msg, state, 'failed', {
       by,
       connector: r.id,

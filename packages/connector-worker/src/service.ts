@@ -20,6 +20,10 @@ export const createConnectorWorkerService: ServiceFactory = async (ctx) => {
   const redis = core.connection.client('command');
   const prefix = core.connection.prefix;
   const w = config.workers;
+  // Counters for the API's connector stats (docs/api.md); a lost increment never fails a message.
+  const count = (id: string, field: string): void => {
+    void redis.hincrby(`${prefix}:stats:connector:${id}`, field, 1).catch(() => undefined);
+  };
   const common = {
     bus: core.bus,
     store: core.messages,
@@ -27,6 +31,7 @@ export const createConnectorWorkerService: ServiceFactory = async (ctx) => {
     instance: ctx.instance,
     log,
     lockDurationMs: w.lockDurationMs,
+    count,
     ...(w.stalledIntervalMs === undefined ? {} : { stalledIntervalMs: w.stalledIntervalMs }),
   };
   const connectors = new ConnectorWorker({

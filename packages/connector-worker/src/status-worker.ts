@@ -17,6 +17,8 @@ export interface StatusWorkerOptions {
   readonly lockDurationMs?: number;
   /** How often stalled event jobs are looked for (default: the lock duration). */
   readonly stalledIntervalMs?: number;
+  /** Counts `delivered` per connector for the API's stats (fire and forget). */
+  readonly count?: (connectorId: string, field: 'delivered') => void;
 }
 
 const HOP: Readonly<Record<StatusEvent['kind'], Hop>> = {
@@ -112,6 +114,7 @@ export class StatusWorker {
         ...(ev.error === undefined ? {} : { error: ev.error.slice(0, 64) }),
       });
     }
+    if (outcome === 'ok' && ev.state === 'delivered') this.#o.count?.(ev.connector, 'delivered');
     try {
       await this.#o.store.transition(id, ev.state, HOP[ev.kind], {
         by: this.#o.instance,
