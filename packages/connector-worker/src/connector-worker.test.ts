@@ -197,9 +197,16 @@ test('a sent message is linked upstream, submitted, stamped; its receipt makes i
       what: 'delivered',
     });
     await waitFor(() => reports.length >= 1, { timeoutMs: 5_000, what: 'report' });
-    const rec2 = await store.get(m.id);
+    // The second segment's receipt is applied after the first (one message at a time): wait for it.
+    const rec2 = await waitFor(
+      async () => {
+        const r = await store.get(m.id);
+        return r !== undefined && r.history.filter((h) => h.hop === 'receipt').length >= 2 ? r : undefined;
+      },
+      { timeoutMs: 5_000, what: 'second receipt recorded' },
+    );
     assert.equal(
-      rec2?.history.filter((h) => h.hop === 'receipt').length,
+      rec2.history.filter((h) => h.hop === 'receipt').length,
       2,
       'second receipt recorded as duplicate',
     );

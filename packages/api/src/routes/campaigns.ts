@@ -320,9 +320,10 @@ export async function registerCampaigns(
     if (fields.summary !== undefined) values.push('summary', JSON.stringify(fields.summary));
     if (fields.error !== undefined)
       values.push('error', JSON.stringify({ code: fields.error.code, message: fields.error.message }));
+    // The report first: whoever sees the final status (any API instance) must find the report.
+    if (fields.report !== undefined) await redis.set(reportKey(prefix, id), fields.report, 'EX', retention);
     await redis.hset(key, ...values);
     await redis.expire(key, retention);
-    if (fields.report !== undefined) await redis.set(reportKey(prefix, id), fields.report, 'EX', retention);
   }
 
   function start(doc: CampaignDoc, opts: CampaignOptions): void {
