@@ -16,7 +16,7 @@ export interface E2eBenchOptions {
 }
 
 /** Counters the simulator child reports over IPC. */
-interface SmscCounters {
+export interface SmscCounters {
   readonly submits: number;
   readonly accepted: number;
   readonly receiptsSent: number;
@@ -26,7 +26,8 @@ interface SmscCounters {
   readonly bound: number;
 }
 
-interface SmscChild {
+/** The simulator child of {@link startSmscChild}. */
+export interface SmscChild {
   readonly port: number;
   readonly pid: number;
   counters(): Promise<SmscCounters>;
@@ -41,7 +42,7 @@ const SELF = new URL(import.meta.url).pathname;
  * does not compete with the client's event loop. It answers every submit at once and sends each receipt
  * `receiptDelayMs` after the response (0: right after it, interleaved with the submits).
  */
-async function startSmscChild(o: {
+export async function startSmscChild(o: {
   systemId: string;
   password: string;
   receiptDelayMs: number;
