@@ -297,6 +297,17 @@ export const HubConfig = z.object({
     })
     .default({ routeQueueHighWater: 1_000_000 }),
   workers: Workers.default({ lockDurationMs: 30_000, routerConcurrency: 50, connectorStateIntervalMs: 2_000 }),
+  routing: z
+    .object({
+      /**
+       * The SMPP gateway applies the route table itself to each submit (same table, same reload and
+       * connector-state rules as the router) and enqueues straight on the connector queue: one queue hop
+       * fewer. Scheduled submits and every other ingress still go through the router. `false`: every
+       * submit goes through the `route` queue and the router.
+       */
+      atIngest: z.boolean().default(true),
+    })
+    .default({ atIngest: true }),
   accounts: z.array(Account).default([]),
   connectors: z.array(Connector).default([]),
   /** Route tables (validated by @hub/routing at start). */

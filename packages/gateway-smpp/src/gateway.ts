@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type Bus, type BusWorker, MicroBatcher, Queues } from '@hub/bus';
+import { type Bus, type BusWorker, MicroBatcher, type QueueDef, Queues } from '@hub/bus';
 import type { Account, HubConfig } from '@hub/config';
 import { Errors, isHubError, toSmppStatus } from '@hub/errors';
 import {
@@ -14,7 +14,9 @@ import {
   parseId,
   toSmppMessageState,
   toSmppStat,
+  validateMessage,
 } from '@hub/message';
+import type { IngestRouting, RouteDecider } from '@hub/router';
 import {
   buildUdh,
   concatElement,
@@ -78,7 +80,21 @@ export interface SmppGatewayOptions {
    * event-loop turn: no added wait when idle). `false` writes each message on its own.
    */
   readonly ingestBatch?: false | { readonly maxItems?: number; readonly maxDelayMs?: number };
+  /**
+   * Routing at ingest (config `routing.atIngest`, on by default in `hub start smpp`): each accepted MT
+   * submit goes through this route table (the router's, kept current by `startRouteTable` in
+   * @hub/router) before its first write, so the record is stored already `routed` (stamps `received` and
+   * `routed`, `route` set) and the job goes straight on `connector:<id>`, skipping the route queue. A
+   * message the table rejects (or one already expired) is still accepted: the ESME gets its id and the
+   * record is written final with the receipt owed, exactly as the router would do. Scheduled submits
+   * (`schedule_delivery_time` in the future) still go through the route queue, so they are routed when
+   * due, with the table and connector states of then. Without it every submit goes on the route queue.
+   */
+  readonly routeAtIngest?: RouteDecider;
 }
+
+/** One accepted message's writes: its record, its job, and the report owed when it ended at ingest. */
+type IngestWrite = Omit<IngestRouting, 'plan'>;
 
 /** A store that can also write many records in one round trip (`@hub/store` MessageStore does). */
 type BatchStore = GatewayStore & { putMany(msgs: readonly HubMessage[]): Promise<void> };
@@ -128,8 +144,9 @@ interface AccountRuntime {
 /**
  * Hub's SMPP server for ESMEs. Bind hooks check accounts; request handlers decode, validate, store and
  * enqueue, and return decisions the session turns into responses. Every submit response is sent only
- * after Redis confirmed both the record and the route job. MO messages and receipts owed to an account
- * are delivered from its outbox queue by whichever instance holds a receiver bind for it.
+ * after Redis confirmed both the record and its job (on the connector queue when routed at ingest, else
+ * on the route queue; a message that ended at routing has its receipt job instead). MO messages and
+ * receipts owed to an account are delivered from its outbox queue by whichever instance holds a receiver bind for it.
  */
 export class SmppGateway {
   readonly server: SmppServer;
@@ -139,27 +156,47 @@ export class SmppGateway {
   #closing = false;
   #refresh: NodeJS.Timeout | undefined;
   #sweep: NodeJS.Timeout | undefined;
-  readonly #ingest: MicroBatcher<HubMessage> | undefined;
+  readonly #ingest: MicroBatcher<IngestWrite> | undefined;
+  readonly #write: (items: IngestWrite[]) => Promise<void>;
 
   constructor(options: SmppGatewayOptions) {
     this.#o = options;
-    if (options.ingestBatch !== false) {
-      const store = options.store;
-      const putMany =
-        typeof (store as Partial<BatchStore>).putMany === 'function'
-          ? (msgs: HubMessage[]) => (store as BatchStore).putMany(msgs)
-          : (msgs: HubMessage[]) => Promise.all(msgs.map((m) => store.put(m))).then(() => undefined);
-      this.#ingest = new MicroBatcher<HubMessage>({
-        ...options.ingestBatch,
-        // createMessage validated each message a moment ago: the worker validates again on dequeue.
-        flush: async (msgs) => {
-          await Promise.all([
-            putMany(msgs),
-            options.bus.enqueueMany(Queues.route, msgs, { validate: false }),
-          ]);
-        },
-      });
-    }
+    const store = options.store;
+    const putMany =
+      typeof (store as Partial<BatchStore>).putMany === 'function'
+        ? (msgs: HubMessage[]) => (store as BatchStore).putMany(msgs)
+        : (msgs: HubMessage[]) => Promise.all(msgs.map((m) => store.put(m))).then(() => undefined);
+    // One pipeline for the records, one addBulk per queue. Jobs on the route queue go out together with
+    // the records, as they always did. A job on any other queue waits for its record (one more round
+    // trip, no more CPU): the connector worker drops a job whose record it cannot find as purged, and
+    // the two writes travel on different connections (after a Redis reconnect either may land first).
+    this.#write = async (items) => {
+      const byQueue = new Map<string, { queue: QueueDef<HubMessage>; payloads: HubMessage[] }>();
+      const reports: NonNullable<IngestWrite['report']>[] = [];
+      for (const w of items) {
+        if (w.job !== undefined) {
+          const g = byQueue.get(w.job.queue.name);
+          if (g === undefined) byQueue.set(w.job.queue.name, { queue: w.job.queue, payloads: [w.job.payload] });
+          else g.payloads.push(w.job.payload);
+        }
+        if (w.report !== undefined) reports.push(w.report);
+      }
+      const jobs = () => [
+        // The gateway built (and validated) these a moment ago: the worker validates again on dequeue.
+        ...[...byQueue.values()].map((g) => options.bus.enqueueMany(g.queue, g.payloads, { validate: false })),
+        // Rare (ended at routing): one at a time, validated, under the per message+state job id.
+        ...reports.map((r) => options.bus.enqueue(r.queue, r.payload, { jobId: r.jobId })),
+      ];
+      const records = putMany(items.map((w) => w.record));
+      if (reports.length === 0 && (byQueue.size === 0 || (byQueue.size === 1 && byQueue.has(Queues.route.name))))
+        await Promise.all([records, ...jobs()]);
+      else {
+        await records;
+        await Promise.all(jobs());
+      }
+    };
+    if (options.ingestBatch !== false)
+      this.#ingest = new MicroBatcher<IngestWrite>({ ...options.ingestBatch, flush: this.#write });
     const l = options.listener;
     this.server = new SmppServer({
       onBind: (req) => this.#onBind(req),
@@ -474,7 +511,7 @@ export class SmppGateway {
     return r.id;
   }
 
-  /** Writes the record and the route job; resolves only once Redis confirmed both. */
+  /** Writes the record and its job (see {@link SmppGatewayOptions.routeAtIngest}); resolves once Redis confirmed both. */
   async #store(
     account: Account,
     id: string,
@@ -513,15 +550,32 @@ export class SmppGateway {
       Date.now(),
       this.#o.instance,
     );
+    const w = this.#ingestWrites(msg);
     // Ack only after Redis has both the record and the job.
-    if (this.#ingest !== undefined) await this.#ingest.add(msg);
-    else
-      await Promise.all([
-        this.#o.store.put(msg),
-        this.#o.bus.enqueue(Queues.route, msg, { validate: false }),
-      ]);
+    if (this.#ingest !== undefined) await this.#ingest.add(w);
+    else await this.#write([w]);
     this.#o.log.debug?.({ id: msg.id, account: account.id, session: origin.session }, 'submit accepted');
-    return msg;
+    return w.record;
+  }
+
+  /**
+   * What to write for a message built just now: routed here (see {@link SmppGatewayOptions.routeAtIngest})
+   * or, without a route table or for a scheduled message, as it is, with a job on the route queue.
+   */
+  #ingestWrites(msg: HubMessage, now: number = Date.now()): IngestWrite {
+    const r = this.#o.routeAtIngest;
+    if (r === undefined || msg.direction !== 'mt' || (msg.options.scheduleAt ?? 0) > now)
+      return { record: msg, job: { queue: Queues.route, payload: msg } };
+    const w = r.atIngest(msg, now);
+    const p = w.plan;
+    if (p.type === 'final') {
+      const facts = { id: msg.id, account: msg.origin.account, ...p.why };
+      if (p.state === 'expired') this.#o.log.info(facts, 'message expired before routing');
+      else this.#o.log.warn(facts, 'message rejected by routing');
+    } else if (p.type === 'connector') {
+      this.#o.log.debug?.({ id: msg.id, routeId: p.routeId, connector: p.connector }, 'message routed at ingest');
+    }
+    return w;
   }
 
   /**
@@ -714,8 +768,9 @@ export class SmppGateway {
         ...(inbound.options.expireAt === undefined ? {} : { expireAt: inbound.options.expireAt }),
       },
     };
-    // Same job id as the original (removed above), so a later cancel_sm still finds it.
-    await Promise.all([this.#o.store.put(replaced), this.#o.bus.enqueue(Queues.route, replaced)]);
+    // Routed again like a new submit (the new text may match other routes), under the same job id as
+    // the original (removed above), so a later cancel_sm still finds it.
+    await this.#write([this.#ingestWrites(validateMessage(replaced))]);
     return { status: 0 };
   }
 

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { loadAccounts } from '@hub/config';
+import { startRouteTable } from '@hub/router';
 import type { Service, ServiceFactory } from '@hub/runtime';
 import { type ConfigStore, RateLimiter, verifySecret } from '@hub/store';
 import { AccountDirectory } from './accounts.js';
@@ -12,10 +13,16 @@ import { SmppGateway } from './gateway.js';
  * config store (REST edits), reloaded on every change (and after a change-feed reconnect) without a
  * restart; bound sessions pick up the new settings on their next PDU. Throughput limits and maxBinds are
  * enforced Redis-wide, so several instances share them.
+ *
+ * With `routing.atIngest` (the default) the gateway routes each MT submit itself, with the router's table
+ * and loading rules (`startRouteTable` in @hub/router: stored routes else the configuration's, live
+ * reloads, published connector states), and enqueues straight on the connector queue.
  */
 export const createSmppGatewayService: ServiceFactory = async (ctx) => {
   const { config, core, log } = ctx;
   const l = config.listeners.smpp;
+  // First, before the listener opens: a table that does not compile refuses the start, as in the router.
+  const table = config.routing.atIngest && l.enabled ? await startRouteTable(ctx) : undefined;
   const accounts = new AccountDirectory(config.accounts);
   const redis = core.connection.client('command');
   const prefix = core.connection.prefix;
@@ -48,6 +55,7 @@ export const createSmppGatewayService: ServiceFactory = async (ctx) => {
     routeQueueHighWater: config.limits.routeQueueHighWater,
     rateLimiter: new RateLimiter({ redis, prefix }),
     binds: new RedisBindRegistry(redis, prefix),
+    ...(table === undefined ? {} : { routeAtIngest: table.decider }),
     ...(l.tls === undefined ? {} : { tls: { key: readFileSync(l.tls.key), cert: readFileSync(l.tls.cert) } }),
   });
   // Bound sessions per account for this process (Prometheus sums instances).
@@ -70,6 +78,7 @@ export const createSmppGatewayService: ServiceFactory = async (ctx) => {
     async stop() {
       await unsubscribe().catch(() => undefined);
       await gateway.close();
+      await table?.stop();
       await redis.quit().catch(() => undefined);
     },
   };

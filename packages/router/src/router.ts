@@ -1,15 +1,6 @@
 import { type Bus, type BusWorker, jobIdFor, Queues } from '@hub/bus';
-import {
-  buildReport,
-  type Hop,
-  type HubMessage,
-  type IdGenerator,
-  type MessageState,
-  reportOwed,
-  type StampInfo,
-} from '@hub/message';
-import { toSmppStatus } from '@hub/errors';
-import { compileTable, decide, type RoutingTable, rejectionError } from '@hub/routing';
+import type { Hop, HubMessage, IdGenerator, MessageState, StampInfo } from '@hub/message';
+import { RouteDecider } from './decider.js';
 
 /** What the router needs from the store (implemented by `@hub/store`). */
 export interface RouterStore {
@@ -24,11 +15,16 @@ export interface RouterOptions {
   readonly store: RouterStore;
   readonly ids: IdGenerator;
   readonly instance: string;
-  /** Initial route table (validated by compileTable; a bad table refuses to start). */
-  readonly routes: readonly unknown[];
   /**
-   * Whether a connector is up, for failover and split routes (default: all up). `createRouterService`
-   * answers it from the published connector states (see {@link ConnectorStates}).
+   * The route table in force, shared with whoever keeps it current (`startRouteTable`). Without it the
+   * router builds its own from `routes` and `connectorsUp`.
+   */
+  readonly decider?: RouteDecider;
+  /** Initial route table when no `decider` is given (validated by compileTable; a bad table refuses to start). */
+  readonly routes?: readonly unknown[];
+  /**
+   * Whether a connector is up, for failover and split routes (default: all up), when no `decider` is
+   * given. `createRouterService` answers it from the published connector states (see {@link ConnectorStates}).
    */
   readonly connectorsUp?: (id: string) => boolean;
   /** Route jobs processed in parallel (default 50; config `workers.routerConcurrency`). */
@@ -38,7 +34,11 @@ export interface RouterOptions {
   /** How often stalled route jobs are looked for (default: the lock duration). */
   readonly stalledIntervalMs?: number;
   /** Lines about a message carry its id as `id` (the same field every app uses), so one message can be followed. */
-  readonly log: { warn(obj: object, msg: string): void; info(obj: object, msg: string): void; debug?(obj: object, msg: string): void };
+  readonly log: {
+    warn(obj: object, msg: string): void;
+    info(obj: object, msg: string): void;
+    debug?(obj: object, msg: string): void;
+  };
 }
 
 /**
@@ -49,34 +49,48 @@ export interface RouterOptions {
  * already happened come back `duplicate`, enqueues reuse the message id).
  */
 export class Router {
-  #table: RoutingTable;
+  readonly #decider: RouteDecider;
   #worker: BusWorker | undefined;
   readonly #o: RouterOptions;
 
   constructor(o: RouterOptions) {
     this.#o = o;
-    this.#table = compileTable(o.routes);
+    this.#decider =
+      o.decider ??
+      new RouteDecider({
+        routes: o.routes ?? [],
+        instance: o.instance,
+        ids: o.ids,
+        ...(o.connectorsUp === undefined ? {} : { connectorsUp: o.connectorsUp }),
+      });
   }
 
   /** Replaces the route table (REST edits, config reload). Throws HUB_ERR_ROUTING_INVALID and keeps the old one. */
   setRoutes(routes: readonly unknown[]): void {
-    this.#table = compileTable(routes);
+    this.#decider.setRoutes(routes);
   }
 
   start(): void {
-    this.#worker ??= this.#o.bus.worker(Queues.route, async (msg, job) => {
-      try {
-        await this.route(msg, job.id);
-      } catch (err) {
-        // The bus retries (or fails) the job; say which message, with the attempt, before it does.
-        this.#o.log.warn({ id: msg.id, jobId: job.id, attempt: job.attemptsMade + 1, err }, 'routing failed');
-        throw err;
-      }
-    }, {
-      concurrency: this.#o.concurrency ?? 50,
-      lockDurationMs: this.#o.lockDurationMs ?? 30_000,
-      ...(this.#o.stalledIntervalMs === undefined ? {} : { stalledIntervalMs: this.#o.stalledIntervalMs }),
-    });
+    this.#worker ??= this.#o.bus.worker(
+      Queues.route,
+      async (msg, job) => {
+        try {
+          await this.route(msg, job.id);
+        } catch (err) {
+          // The bus retries (or fails) the job; say which message, with the attempt, before it does.
+          this.#o.log.warn(
+            { id: msg.id, jobId: job.id, attempt: job.attemptsMade + 1, err },
+            'routing failed',
+          );
+          throw err;
+        }
+      },
+      {
+        concurrency: this.#o.concurrency ?? 50,
+        lockDurationMs: this.#o.lockDurationMs ?? 30_000,
+        ...(this.#o.stalledIntervalMs === undefined ? {} : { stalledIntervalMs: this.#o.stalledIntervalMs }),
+      },
+    );
   }
 
   async stop(): Promise<void> {
@@ -91,23 +105,19 @@ export class Router {
    * message id (`bus.remove`) still finds it.
    */
   async route(msg: HubMessage, jobId?: string): Promise<void> {
-    const now = Date.now();
-    const by = this.#o.instance;
-    if (msg.direction === 'mt' && msg.options.expireAt !== undefined && msg.options.expireAt <= now) {
-      this.#o.log.info({ id: msg.id, expireAt: msg.options.expireAt }, 'message expired before routing');
-      await this.#finish(msg, 'expired', 'expired', { by, detail: 'validity period ended before sending' });
-      return;
-    }
-    const d = decide(this.#table, msg, { now, ...(this.#o.connectorsUp ? { connectorsUp: this.#o.connectorsUp } : {}) });
-    switch (d.type) {
+    const plan = this.#decider.plan(msg);
+    switch (plan.type) {
       case 'connector': {
-        const route = { routeId: d.routeId, connector: d.connector, ...(d.fallbacks.length > 0 ? { fallbacks: d.fallbacks } : {}) };
-        await this.#o.store.transition(msg.id, 'routed', 'routed', { by, connector: d.connector, detail: `route ${d.routeId}` });
-        this.#o.log.debug?.({ id: msg.id, routeId: d.routeId, connector: d.connector }, 'message routed to a connector');
+        const { route } = plan;
+        await this.#o.store.transition(msg.id, 'routed', 'routed', plan.info);
+        this.#o.log.debug?.(
+          { id: msg.id, routeId: plan.routeId, connector: plan.connector },
+          'message routed to a connector',
+        );
         // `msg` was validated on dequeue and the route comes from the compiled table: no second zod pass
         // here (the connector worker validates the job on dequeue).
         await this.#o.bus.enqueue(
-          Queues.connector(d.connector),
+          Queues.connector(plan.connector),
           { ...msg, state: 'routed', route },
           jobId === undefined || jobId === jobIdFor(msg.id)
             ? { validate: false }
@@ -116,29 +126,29 @@ export class Router {
         return;
       }
       case 'account':
-        await this.#o.bus.enqueue(Queues.outbox(d.account), msg);
-        await this.#o.store.transition(msg.id, 'routed', 'routed', { by, detail: `account ${d.account} (route ${d.routeId})` });
-        this.#o.log.debug?.({ id: msg.id, routeId: d.routeId, account: d.account }, 'message routed to an account');
+        await this.#o.bus.enqueue(Queues.outbox(plan.account), msg);
+        await this.#o.store.transition(msg.id, 'routed', 'routed', plan.info);
+        this.#o.log.debug?.(
+          { id: msg.id, routeId: plan.routeId, account: plan.account },
+          'message routed to an account',
+        );
         return;
-      case 'reject':
-        this.#o.log.warn({ id: msg.id, reason: d.reject, code: d.code }, 'message rejected by routing');
+      case 'final':
+        if (plan.state === 'expired')
+          this.#o.log.info({ id: msg.id, ...plan.why }, 'message expired before routing');
         // Receipts carry a 3-digit err: the SMPP status of the rejection (e.g. 011 for no route).
-        await this.#finish(msg, 'rejected', 'failed', {
-          by,
-          error: String(toSmppStatus(rejectionError(d))).padStart(3, '0'),
-          detail: `${d.code}: ${d.reject}`,
-        });
+        else this.#o.log.warn({ id: msg.id, ...plan.why }, 'message rejected by routing');
+        await this.#finish(msg, plan.state, plan.hop, plan.info);
         return;
     }
   }
 
   /** Moves a message to a final state here and enqueues the report its sender is owed. */
-  async #finish(msg: HubMessage, state: MessageState, hop: Hop, info: StampInfo): Promise<void> {
+  async #finish(msg: HubMessage, state: 'expired' | 'rejected', hop: Hop, info: StampInfo): Promise<void> {
     await this.#o.store.transition(msg.id, state, hop, info);
-    if (reportOwed(msg, state) && msg.origin.account !== undefined) {
-      const report = buildReport(msg, { state, at: Date.now(), ...(info.error === undefined ? {} : { error: info.error }) }, this.#o.ids.next());
-      // The report id is derived per message+state so a retried job does not owe two reports.
-      await this.#o.bus.enqueue(Queues.outbox(msg.origin.account), report, { jobId: `r-${msg.id}-${state}` });
-    }
+    const report = this.#decider.reportFor(msg, state, info);
+    // The report's job id is derived per message+state so a retried job does not owe two reports.
+    if (report !== undefined)
+      await this.#o.bus.enqueue(report.queue, report.payload, { jobId: report.jobId });
   }
 }
