@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { type Bus, createBus, createRedisConnection, jobIdFor, Queues, type RedisConnection } from '@hub/bus';
+import { Errors, isHubError } from '@hub/errors';
 import { createMessage, type HubMessage, IdGenerator, normalizeAddress } from '@hub/message';
 import { RedisServer } from '@hub/testkit';
 import { ConnectorStates, publishedStateKey } from './connector-states.js';
@@ -184,4 +185,39 @@ test("an operator retry's route job id is kept on the connector queue, and cance
   await router.route(m, jobId);
   assert.equal(await bus.remove(Queues.connector('k'), m.id, { jobId: jobIdFor(m.id) }), false);
   assert.equal(await bus.remove(Queues.connector('k'), m.id), true, 'found through the tracked retry id');
+});
+
+test('a route job seen before its record is retried (temporary), not dropped; nothing is enqueued meanwhile', async () => {
+  // A store that, like @hub/store, refuses transitions of records it does not have.
+  const known = new Map<string, string>();
+  const store: RouterStore = {
+    async transition(id, to) {
+      if (!known.has(id)) throw new Errors.HUB_ERR_NOT_FOUND('message', id);
+      known.set(id, to);
+      return undefined;
+    },
+    async put(msg) {
+      known.set(msg.id, msg.state);
+    },
+  };
+  const router = new Router({
+    bus,
+    store,
+    ids,
+    instance: 'test',
+    log: silent,
+    routes: [{ id: 'default', order: 0, table: 'mt', action: { type: 'connector', connector: 'late' } }],
+  });
+  const m = mt('+4917000000009');
+  await assert.rejects(router.route(m), (err: unknown) => {
+    assert.ok(isHubError(err, 'HUB_ERR_STORE_UNAVAILABLE'));
+    assert.equal(err.recovery, 'temporary');
+    return true;
+  });
+  assert.equal(await bus.remove(Queues.connector('late'), m.id), false, 'nothing sent before the record exists');
+  // The record lands (the ingress's write was only late): the retry routes it.
+  await store.put(m);
+  await router.route(m);
+  assert.equal(known.get(m.id), 'routed');
+  assert.equal(await bus.remove(Queues.connector('late'), m.id), true);
 });

@@ -1,3 +1,4 @@
+import { Errors, isHubError } from '@hub/errors';
 import { type Bus, type BusWorker, jobIdFor, Queues } from '@hub/bus';
 import type { Hop, HubMessage, IdGenerator, MessageState, StampInfo } from '@hub/message';
 import { RouteDecider } from './decider.js';
@@ -105,6 +106,20 @@ export class Router {
    * message id (`bus.remove`) still finds it.
    */
   async route(msg: HubMessage, jobId?: string): Promise<void> {
+    try {
+      await this.#route(msg, jobId);
+    } catch (err) {
+      // Ingresses write the record and the route job side by side: on another connection (or after a
+      // Redis reconnect) the job can be seen first. Retry with backoff; a job whose record never appears
+      // was never acknowledged to its sender, and fails for good after the queue's attempts.
+      if (isHubError(err, 'HUB_ERR_NOT_FOUND')) {
+        throw new Errors.HUB_ERR_STORE_UNAVAILABLE(`record of ${msg.id} not visible yet`, { cause: err });
+      }
+      throw err;
+    }
+  }
+
+  async #route(msg: HubMessage, jobId?: string): Promise<void> {
     const plan = this.#decider.plan(msg);
     switch (plan.type) {
       case 'connector': {
