@@ -117,3 +117,25 @@ test('failed writes do not fire onHop; an observer that throws does not fail the
   const r2 = await plain.transition(msg.id, 'submitted', 'upstream_ack', {}, { withMessage: true });
   assert.equal(r2.message?.state, 'submitted');
 });
+
+test('a record born routed (route at ingest) counts both accepted and routed, each at its own time', async () => {
+  const t0 = Date.now() - 3_000;
+  const base = sms(t0);
+  const msg: HubMessage = {
+    ...base,
+    state: 'routed',
+    route: { routeId: 'default', connector: 'smsc-a' },
+    history: [...base.history, { at: t0 + 3, hop: 'routed', state: 'routed' }],
+  };
+  const from = seen.length;
+  await store.put(msg);
+  const mine = seen.slice(from);
+  assert.deepEqual(
+    mine.map((s) => [s.hop, s.state, s.at - s.createdAt]),
+    [
+      ['received', 'accepted', 0],
+      ['routed', 'routed', 3],
+    ],
+  );
+  assert.equal(mine[1]?.facts.connector, 'smsc-a');
+});

@@ -369,13 +369,23 @@ export class MessageStore {
   private observePut(msg: HubMessage): void {
     if (this.onHop === undefined) return;
     const connector = msg.route?.connector ?? msg.origin.connector;
-    this.observe(msg.history.at(-1)?.hop ?? 'received', msg.updatedAt, msg.id, msg.state, {
+    const facts = {
       id: msg.id,
-      via: 'put',
+      via: 'put' as const,
       protocol: msg.origin.protocol,
       ...(msg.origin.account === undefined ? {} : { account: msg.origin.account }),
       ...(connector === undefined ? {} : { connector }),
-    });
+    };
+    // A record can be born past `accepted` (routed at ingest: received + routed in one write): every state
+    // it went through counts, so intake (`accepted`) and the `routed` hop latency stay complete. A re-put
+    // (replace_sm) counts its states again.
+    let seen = false;
+    for (const h of msg.history) {
+      if (h.state === undefined) continue;
+      seen = true;
+      this.observe(h.hop, h.at, msg.id, h.state, facts);
+    }
+    if (!seen) this.observe(msg.history.at(-1)?.hop ?? 'received', msg.updatedAt, msg.id, msg.state, facts);
   }
 
   /**
