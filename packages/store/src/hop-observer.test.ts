@@ -125,13 +125,13 @@ test('a record born routed (route at ingest) counts both accepted and routed, ea
     ...base,
     state: 'routed',
     route: { routeId: 'default', connector: 'smsc-a' },
-    history: [...base.history, { at: t0 + 3, hop: 'routed', state: 'routed' }],
+    history: [...base.history, { at: base.history[0]!.at + 3, hop: 'routed', state: 'routed' }],
   };
   const from = seen.length;
   await store.put(msg);
   const mine = seen.slice(from);
   assert.deepEqual(
-    mine.map((s) => [s.hop, s.state, s.at - s.createdAt]),
+    mine.map((s) => [s.hop, s.state, s.at - base.history[0]!.at]),
     [
       ['received', 'accepted', 0],
       ['routed', 'routed', 3],
