@@ -18,7 +18,8 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { createSmppGatewayService } from '@hub/gateway-smpp';
 import { type RunningHub, startHub } from '@hub/runtime';
-import { hashSecret } from '@hub/store';
+import { createRedisConnection } from '@hub/bus';
+import { hashSecret, MessageStore } from '@hub/store';
 import { EsmeClient, freePort, RedisServer, SmscSimulator, waitFor } from '@hub/testkit';
 import { e164, hubConfig, log } from './fixture.fixture.js';
 
@@ -31,6 +32,9 @@ let smsc: SmscSimulator;
 let gateway: RunningHub;
 let esme: EsmeClient;
 let configFile: string;
+function diag() {
+  return createRedisConnection({ url: redis.url }).client();
+}
 let child: { proc: ChildProcess; out: () => string; exited: Promise<number | null> } | undefined;
 
 function startChild(): NonNullable<typeof child> {
@@ -134,17 +138,27 @@ test(`SIGKILL of router + connectors mid-run, then a restart: all ${N} messages 
   const ids = new Set(submitted.messageIds as string[]);
   assert.equal(ids.size, N);
   // Bounded: stalled route and connector jobs come back after the 3 s lock plus one 1 s stalled check.
-  await waitFor(
-    () => {
-      const got = new Set(esme.receipts.map((r) => r.id));
-      return [...ids].every((id) => got.has(id));
-    },
-    {
-      timeoutMs: 60_000,
-      intervalMs: 100,
-      what: `receipts for all ${N} messages (have ${new Set(esme.receipts.map((r) => r.id)).size})`,
-    },
-  );
+  try {
+    await waitFor(
+      () => {
+        const got = new Set(esme.receipts.map((r) => r.id));
+        return [...ids].every((id) => got.has(id));
+      },
+      { timeoutMs: 60_000, intervalMs: 100, what: `receipts for all ${N} messages` },
+    );
+  } catch (err) {
+    // Say where each missing message is, so a failure explains itself.
+    const got = new Set(esme.receipts.map((r) => r.id));
+    const missing = [...ids].filter((id) => !got.has(id));
+    const store = new MessageStore({ redis: diag(), prefix: 'crash' });
+    const where = await Promise.all(
+      missing.slice(0, 5).map(async (id) => {
+        const m = await store.get(id.toUpperCase().padStart(16, '0'));
+        return `${id}: ${m?.state ?? 'no record'} ${JSON.stringify(m?.history.map((h) => `${h.hop}/${h.state ?? ''}/${h.outcome ?? ''}`))}`;
+      }),
+    );
+    throw new Error(`${missing.length} of ${N} receipts missing; first: ${where.join(' | ')}`, { cause: err });
+  }
   const perText = new Map<string, number>();
   for (const s of smsc.submits)
     if (s.status === 0)
