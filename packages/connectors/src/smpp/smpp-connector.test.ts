@@ -261,6 +261,8 @@ test('state() up/down for failover: down while the SMSC is gone (send fails temp
   sims.push(back);
   await waitFor(() => conn.state().up, { timeoutMs: 5000, what: 'up again' });
   await conn.send(sms());
+  // `up` needs one session; the other may still be in its reconnect backoff (under load, for a while).
+  await waitFor(() => conn.state().sessions.bound === 2, { timeoutMs: 5000, what: 'two binds again' });
   // Round-robin: sends alternate between the two sessions, whose sequence numbers count separately.
   for (let i = 0; i < 4; i++) await conn.send(sms());
   const seqs = back.submits.map((s) => s.sequenceNumber);

@@ -2,12 +2,13 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type HubError, isHubError } from '@hub/errors';
 import { type BoundInfo, SmppClient, type SmppClientOptions } from './client-session.js';
-import type { SmppPdu } from './node-smpp.js';
+import { encodePdu, type SmppPdu } from './node-smpp.js';
 import { type ServerSession, SmppServer, type SmppServerOptions } from './server-session.js';
 import type { RequestDecision } from './session.js';
 import { SessionState } from './state.js';
@@ -99,6 +100,78 @@ describe('SmppClient', () => {
     } finally {
       await c.stop();
       await server.close();
+    }
+  });
+
+  test('a deliver_sm written in the same segment right behind the bind_resp is accepted, not ESME_RINVBNDSTS', async () => {
+    // An SMSC flushes the receipts it held while no receiver was bound as soon as the bind succeeds.
+    const answers: Array<{ command: number; status: number }> = [];
+    let answered: (() => void) | undefined;
+    const gotAnswer = new Promise<void>((resolve) => {
+      answered = resolve;
+    });
+    const sockets = new Set<net.Socket>();
+    const raw = net.createServer((socket) => {
+      sockets.add(socket);
+      socket.on('error', () => {});
+      let buf = Buffer.alloc(0);
+      socket.on('data', (chunk: Buffer) => {
+        buf = Buffer.concat([buf, chunk]);
+        while (buf.length >= 16 && buf.length >= buf.readUInt32BE(0)) {
+          const len = buf.readUInt32BE(0);
+          const id = buf.readUInt32BE(4);
+          const status = buf.readUInt32BE(8);
+          const sequence = buf.readUInt32BE(12);
+          buf = buf.subarray(len);
+          if (id === 0x00000009) {
+            const resp = encodePdu({
+              command: 'bind_transceiver_resp',
+              sequence,
+              fields: { system_id: 'SMSC' },
+              tlvs: { sc_interface_version: 0x34 },
+              tlvsAllowed: true,
+            });
+            const receipt = encodePdu({
+              command: 'deliver_sm',
+              sequence: 1,
+              fields: {
+                source_addr: '821012345678',
+                esm_class: 0x04,
+                short_message: Buffer.from('id:7 stat:DELIVRD'),
+              },
+              tlvs: { receipted_message_id: '7' },
+              tlvsAllowed: true,
+            });
+            socket.write(Buffer.concat([resp, receipt]));
+          } else if (id === 0x00000006) {
+            socket.end(encodePdu({ command: 'unbind_resp', sequence, tlvsAllowed: false }));
+          } else if ((id & 0x80000000) !== 0) {
+            answers.push({ command: id, status });
+            answered?.();
+          }
+        }
+      });
+    });
+    raw.listen(0, '127.0.0.1');
+    await within(once(raw, 'listening'), 2000, 'listening');
+    const port = (raw.address() as net.AddressInfo).port;
+    const delivered: SmppPdu[] = [];
+    const c = client(port, {
+      onRequest: (_s, pdu): RequestDecision => {
+        delivered.push(pdu);
+        return { status: 0 };
+      },
+    });
+    try {
+      c.start();
+      await within(gotAnswer, 3000, 'deliver_sm_resp');
+      assert.deepEqual(answers, [{ command: 0x80000005, status: 0 }], 'deliver_sm_resp ESME_ROK');
+      assert.equal(delivered.length, 1);
+      assert.equal(delivered[0]?.tlvs.receipted_message_id, '7');
+    } finally {
+      await c.stop();
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => raw.close(() => resolve()));
     }
   });
 

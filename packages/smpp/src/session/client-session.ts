@@ -104,39 +104,54 @@ export class ClientSession extends SmppSession {
   }
 
   /**
-   * Sends the bind and resolves with the bind_resp when it is accepted. Rejects with
+   * Sends the bind and resolves with the bind_resp when it is accepted. The session is bound from the
+   * moment that bind_resp is read, so requests the peer sends right behind it are served. Rejects with
    * `HUB_ERR_SMPP_BIND_REFUSED` (details.status = the command_status) or a transport error.
    */
   async bind(options: SmppClientOptions): Promise<SmppPdu> {
     const command = bindCommandFor(options.bindType);
     const ours = options.interfaceVersion ?? InterfaceVersion.V34;
-    // request() checks the state (OPEN) and writes synchronously, before the first await.
-    const pending = this.request(
-      command,
-      {
-        system_id: options.systemId,
-        password: options.password,
-        system_type: options.systemType ?? '',
-        interface_version: ours,
-        addr_ton: options.addrTon ?? 0,
-        addr_npi: options.addrNpi ?? 0,
-        address_range: options.addressRange ?? '',
-      },
-      { timeoutMs: options.bindTimeoutMs ?? options.responseTimeoutMs ?? 10_000 },
-    );
-    this.setState(SessionState.BINDING);
-    const resp = await pending;
-    if (resp.status !== 0) {
-      this.setState(SessionState.OPEN);
-      throw new Errors.HUB_ERR_SMPP_BIND_REFUSED(command, resp.status.toString(16).padStart(2, '0'), {
-        details: { status: resp.status },
-      });
+    const respCommand = `${command}_resp`;
+    const bound = (resp: SmppPdu): void => {
+      if (resp.command !== respCommand || resp.status !== 0 || this.state !== SessionState.BINDING) return;
+      const sc = resp.tlvs.sc_interface_version;
+      const peer = typeof sc === 'number' ? sc : (options.assumedPeerVersion ?? InterfaceVersion.V33);
+      this.setInterfaceVersion(Math.min(ours, peer));
+      this.setState(boundStateFor(options.bindType));
+    };
+    // Bound as soon as the bind_resp is read, not when `await` resumes: an SMSC writes its queued
+    // deliver_sm (receipts held while no receiver was bound) right behind the bind_resp, and node-smpp
+    // hands every PDU of one read over synchronously. Set later, those deliver_sm would be answered
+    // ESME_RINVBNDSTS as if they came before the bind, and an SMSC that does not retry drops them.
+    this.on('response', bound);
+    try {
+      // request() checks the state (OPEN) and writes synchronously, before the first await.
+      const pending = this.request(
+        command,
+        {
+          system_id: options.systemId,
+          password: options.password,
+          system_type: options.systemType ?? '',
+          interface_version: ours,
+          addr_ton: options.addrTon ?? 0,
+          addr_npi: options.addrNpi ?? 0,
+          address_range: options.addressRange ?? '',
+        },
+        { timeoutMs: options.bindTimeoutMs ?? options.responseTimeoutMs ?? 10_000 },
+      );
+      this.setState(SessionState.BINDING);
+      const resp = await pending;
+      if (resp.status !== 0) {
+        this.setState(SessionState.OPEN);
+        throw new Errors.HUB_ERR_SMPP_BIND_REFUSED(command, resp.status.toString(16).padStart(2, '0'), {
+          details: { status: resp.status },
+        });
+      }
+      bound(resp); // no-op when the 'response' listener already did it
+      return resp;
+    } finally {
+      this.off('response', bound);
     }
-    const sc = resp.tlvs.sc_interface_version;
-    const peer = typeof sc === 'number' ? sc : (options.assumedPeerVersion ?? InterfaceVersion.V33);
-    this.setInterfaceVersion(Math.min(ours, peer));
-    this.setState(boundStateFor(options.bindType));
-    return resp;
   }
 }
 
