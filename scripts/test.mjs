@@ -26,9 +26,7 @@ for (const top of ['packages', 'apps']) {
     walk(join(root, top), files);
   } catch {}
 }
-const selected = files
-  .filter((f) => filters.length === 0 || filters.some((p) => f.startsWith(p)))
-  .sort();
+const selected = files.filter((f) => filters.length === 0 || filters.some((p) => f.startsWith(p))).sort();
 if (selected.length === 0) {
   console.log('no test files matched');
   console.log('0 passed, 0 failed');

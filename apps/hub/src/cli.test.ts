@@ -98,7 +98,10 @@ test('hub start runs all-in-one on an embedded Redis, says where it listens, and
     assert.match(h.out(), /Hub stopped\./);
     // Nothing left behind: neither the SMPP listener nor the embedded redis-server.
     assert.equal(await portOpen(smppPort), false);
-    await waitFor(async () => !(await portOpen(redisPort)), { timeoutMs: 5_000, what: 'embedded redis to stop' });
+    await waitFor(async () => !(await portOpen(redisPort)), {
+      timeoutMs: 5_000,
+      what: 'embedded redis to stop',
+    });
   } finally {
     if (h.child.exitCode === null) h.child.kill('SIGKILL');
   }

@@ -122,7 +122,11 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-async function start(names: string[], configFile: string | undefined, env: ReturnType<typeof readEnv>): Promise<number> {
+async function start(
+  names: string[],
+  configFile: string | undefined,
+  env: ReturnType<typeof readEnv>,
+): Promise<number> {
   const unknown = names.filter((n) => !appNames().includes(n));
   if (unknown.length > 0) {
     console.error(`hub start: unknown app '${unknown[0]}'. Apps: ${appNames().join(', ')}`);
@@ -293,7 +297,9 @@ async function send(argv: string[], env: ReturnType<typeof readEnv>): Promise<nu
 async function hashPassword(): Promise<number> {
   const chunks: Buffer[] = [];
   for await (const c of process.stdin) chunks.push(c as Buffer);
-  const plain = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  const plain = Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
   if (plain.length === 0) {
     console.error('hub hash-password: no password on stdin');
     return 1;

@@ -54,7 +54,9 @@ export const createApiService: ServiceFactory = async (ctx) => {
     // Campaigns bind to this Hub's own SMPP listener as any client would.
     campaigns: {
       smpp: {
-        host: ['0.0.0.0', '::', ''].includes(config.listeners.smpp.host) ? '127.0.0.1' : config.listeners.smpp.host,
+        host: ['0.0.0.0', '::', ''].includes(config.listeners.smpp.host)
+          ? '127.0.0.1'
+          : config.listeners.smpp.host,
         port: config.listeners.smpp.port,
       },
       passwords: config.campaigns.passwords,

@@ -22,7 +22,12 @@ test('loadAccounts: stored accounts override configured ones by id; invalid ones
   const invalid: string[] = [];
   const got = await loadAccounts(
     [a, b],
-    { getAll: async () => [{ id: 'a', doc: { id: 'a', name: 'from store' } }, { id: 'c', doc: { id: 'c', allowedIps: ['nope'] } }] },
+    {
+      getAll: async () => [
+        { id: 'a', doc: { id: 'a', name: 'from store' } },
+        { id: 'c', doc: { id: 'c', allowedIps: ['nope'] } },
+      ],
+    },
     (id, issue) => invalid.push(`${id}: ${issue}`),
   );
   assert.deepEqual(

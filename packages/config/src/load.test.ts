@@ -49,7 +49,11 @@ connectors:
   );
   const c = loadConfig({
     file: f,
-    env: { SMSC_A_PASSWORD: 's3cret', HUB_REDIS_URL: 'redis://127.0.0.1:7000', HUB__listeners__smpp__port: '2776' },
+    env: {
+      SMSC_A_PASSWORD: 's3cret',
+      HUB_REDIS_URL: 'redis://127.0.0.1:7000',
+      HUB__listeners__smpp__port: '2776',
+    },
   });
   assert.equal(c.redis.url, 'redis://127.0.0.1:7000');
   assert.equal(c.listeners.smpp.port, 2776);
@@ -68,7 +72,10 @@ test('JSON files work too', () => {
 });
 
 test('bad configs stop start-up with the path and the reason', () => {
-  configError(() => loadConfig({ file: join(dir, 'missing.yaml') }), /missing\.yaml.*cannot read the file \(ENOENT\)/);
+  configError(
+    () => loadConfig({ file: join(dir, 'missing.yaml') }),
+    /missing\.yaml.*cannot read the file \(ENOENT\)/,
+  );
   configError(() => loadConfig({ file: file('bad.yaml', 'a: [1, 2\n') }), /not valid YAML/);
   configError(() => loadConfig({ file: file('bad.json', '{') }), /not valid JSON/);
   configError(() => loadConfig({ file: file('list.yaml', '- 1\n') }), /top level must be a mapping/);
@@ -92,6 +99,12 @@ test('bad configs stop start-up with the path and the reason', () => {
     () => loadConfig({ object: { listeners: { api: { port: 2775 } } } }),
     /listeners\.api\.port: port 2775 is already used by listeners\.smpp\.port/,
   );
-  configError(() => loadConfig({ object: { redis: { url: '${NOPE}' } } }), /redis\.url: environment variable NOPE is not set/);
-  configError(() => loadConfig({ object: { accounts: [{ id: '-bad id' }] } }), /accounts\.0\.id: must be 1-64/);
+  configError(
+    () => loadConfig({ object: { redis: { url: '${NOPE}' } } }),
+    /redis\.url: environment variable NOPE is not set/,
+  );
+  configError(
+    () => loadConfig({ object: { accounts: [{ id: '-bad id' }] } }),
+    /accounts\.0\.id: must be 1-64/,
+  );
 });

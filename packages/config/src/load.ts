@@ -52,16 +52,24 @@ function readConfigFile(file: string): unknown {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new Errors.HUB_ERR_CONFIG(resolve(file), `cannot read the file (${(err as NodeJS.ErrnoException).code ?? 'error'})`, {
-      cause: err,
-    });
+    throw new Errors.HUB_ERR_CONFIG(
+      resolve(file),
+      `cannot read the file (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+      {
+        cause: err,
+      },
+    );
   }
   try {
     return extname(file).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
   } catch (err) {
-    throw new Errors.HUB_ERR_CONFIG(resolve(file), `not valid ${extname(file) === '.json' ? 'JSON' : 'YAML'}: ${(err as Error).message.split('\n')[0]}`, {
-      cause: err,
-    });
+    throw new Errors.HUB_ERR_CONFIG(
+      resolve(file),
+      `not valid ${extname(file) === '.json' ? 'JSON' : 'YAML'}: ${(err as Error).message.split('\n')[0]}`,
+      {
+        cause: err,
+      },
+    );
   }
 }
 
@@ -100,7 +108,10 @@ function setPath(obj: Record<string, unknown>, path: readonly string[], value: u
   cur[path[path.length - 1]!] = value;
 }
 
-function applyOverrides(obj: Record<string, unknown>, env: Readonly<Record<string, string | undefined>>): void {
+function applyOverrides(
+  obj: Record<string, unknown>,
+  env: Readonly<Record<string, string | undefined>>,
+): void {
   const named: Record<string, readonly string[]> = {
     HUB_REDIS_URL: ['redis', 'url'],
     HUB_DATA_DIR: ['dataDir'],
@@ -112,7 +123,10 @@ function applyOverrides(obj: Record<string, unknown>, env: Readonly<Record<strin
   }
   for (const [name, v] of Object.entries(env)) {
     if (!name.startsWith('HUB__') || v === undefined) continue;
-    const path = name.slice(5).split('__').filter((s) => s.length > 0);
+    const path = name
+      .slice(5)
+      .split('__')
+      .filter((s) => s.length > 0);
     if (path.length === 0) continue;
     let value: unknown = v;
     try {
@@ -125,12 +139,21 @@ function applyOverrides(obj: Record<string, unknown>, env: Readonly<Record<strin
 }
 
 function crossCheck(c: HubConfig, source: string): void {
-  const dup = <T>(items: readonly T[], key: (t: T) => string | undefined, what: string, path: string): void => {
+  const dup = <T>(
+    items: readonly T[],
+    key: (t: T) => string | undefined,
+    what: string,
+    path: string,
+  ): void => {
     const seen = new Map<string, number>();
     items.forEach((item, i) => {
       const k = key(item);
       if (k === undefined) return;
-      if (seen.has(k)) throw new Errors.HUB_ERR_CONFIG(`${source}: ${path}.${i}`, `duplicate ${what} '${k}' (also at ${path}.${seen.get(k)})`);
+      if (seen.has(k))
+        throw new Errors.HUB_ERR_CONFIG(
+          `${source}: ${path}.${i}`,
+          `duplicate ${what} '${k}' (also at ${path}.${seen.get(k)})`,
+        );
       seen.set(k, i);
     });
   };
@@ -151,7 +174,8 @@ function crossCheck(c: HubConfig, source: string): void {
   for (const [path, port, on] of ports) {
     if (!on || port === 0) continue;
     const other = used.get(port);
-    if (other !== undefined) throw new Errors.HUB_ERR_CONFIG(`${source}: ${path}`, `port ${port} is already used by ${other}`);
+    if (other !== undefined)
+      throw new Errors.HUB_ERR_CONFIG(`${source}: ${path}`, `port ${port} is already used by ${other}`);
     used.set(port, path);
   }
 }

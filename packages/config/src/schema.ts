@@ -5,7 +5,12 @@ import { z } from 'zod';
  * overrides (see `load.ts`), validated, frozen. Durations are milliseconds, rates per second.
  */
 
-const Id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'must be 1-64 of A-Z a-z 0-9 _ . - (not starting with a symbol)');
+const Id = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/,
+    'must be 1-64 of A-Z a-z 0-9 _ . - (not starting with a symbol)',
+  );
 const Port = z.number().int().min(0).max(65_535);
 const Host = z.string().min(1).default('0.0.0.0');
 /** An IPv4/IPv6 address or CIDR block. */
@@ -13,7 +18,9 @@ const Cidr = z
   .string()
   .regex(/^([0-9.]+|[0-9a-fA-F:]+)(\/[0-9]{1,3})?$/, 'must be an IP address or CIDR block like 10.0.0.0/8');
 /** scrypt hash produced by `hub hash-password` (never a clear password). */
-const SecretHash = z.string().regex(/^scrypt\$/, 'must be a hash from `hub hash-password` (starts with scrypt$)');
+const SecretHash = z
+  .string()
+  .regex(/^scrypt\$/, 'must be a hash from `hub hash-password` (starts with scrypt$)');
 
 const Tls = z.object({
   port: Port,
@@ -55,7 +62,11 @@ export const SmtpListener = z.object({
   port: Port.default(2525),
   /** STARTTLS certificate. */
   tls: z.object({ cert: z.string(), key: z.string() }).optional(),
-  maxMessageBytes: z.number().int().positive().default(10 * 1024 * 1024),
+  maxMessageBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(10 * 1024 * 1024),
 });
 
 export const Throughput = z.object({
@@ -103,7 +114,11 @@ export const Account = z.object({
       deliveryUsername: z.string().optional(),
       /** `${ENV}` reference resolved at load: outbound credentials cannot be hashed. */
       deliveryPassword: z.string().optional(),
-      maxContentBytes: z.number().int().positive().default(1024 * 1024),
+      maxContentBytes: z
+        .number()
+        .int()
+        .positive()
+        .default(1024 * 1024),
     })
     .optional(),
   mm4: z
@@ -113,7 +128,11 @@ export const Account = z.object({
       originatorSystem: z.string().optional(),
       username: z.string().optional(),
       passwordHash: SecretHash.optional(),
-      maxContentBytes: z.number().int().positive().default(2 * 1024 * 1024),
+      maxContentBytes: z
+        .number()
+        .int()
+        .positive()
+        .default(2 * 1024 * 1024),
     })
     .optional(),
 });
@@ -202,7 +221,9 @@ export const Mm7Connector = z.object({
   vaspId: z.string().optional(),
   vasId: z.string().optional(),
   version: z.string().default('6.8.0'),
-  namespace: z.string().default('http://www.3gpp.org/ftp/Specs/archive/23_series/23.140/schema/REL-6-MM7-1-4'),
+  namespace: z
+    .string()
+    .default('http://www.3gpp.org/ftp/Specs/archive/23_series/23.140/schema/REL-6-MM7-1-4'),
   timeoutMs: z.number().int().positive().default(30_000),
   retries: Retries,
 });
@@ -248,7 +269,10 @@ export const HubConfig = z.object({
     .object({
       /** redis://, rediss://, redis+sentinel://, redis+cluster:// — absent: `hub start` runs an embedded redis-server. */
       url: z.string().optional(),
-      prefix: z.string().regex(/^[A-Za-z0-9:_{}.-]+$/).default('hub'),
+      prefix: z
+        .string()
+        .regex(/^[A-Za-z0-9:_{}.-]+$/)
+        .default('hub'),
       embeddedPort: Port.default(6380),
     })
     .default({ prefix: 'hub', embeddedPort: 6380 }),
@@ -271,7 +295,11 @@ export const HubConfig = z.object({
         deliveryConcurrency: 4,
       }),
       mm4: SmtpListener.default(SmtpListener.parse({})),
-      api: HttpListener.extend({ port: Port.default(8080) }).default({ enabled: true, host: '0.0.0.0', port: 8080 }),
+      api: HttpListener.extend({ port: Port.default(8080) }).default({
+        enabled: true,
+        host: '0.0.0.0',
+        port: 8080,
+      }),
       /** Prometheus `/metrics` of this process (every app). Each process on a host needs its own port. */
       metrics: z
         .object({ enabled: z.boolean().default(true), host: Host, port: Port.default(9464) })
@@ -279,15 +307,30 @@ export const HubConfig = z.object({
     })
     .default({
       smpp: SmppListener.parse({}),
-      mm7: { enabled: true, host: '0.0.0.0', port: 8070, path: '/mm7', deliveryTimeoutMs: 30_000, deliveryConcurrency: 4 },
+      mm7: {
+        enabled: true,
+        host: '0.0.0.0',
+        port: 8070,
+        path: '/mm7',
+        deliveryTimeoutMs: 30_000,
+        deliveryConcurrency: 4,
+      },
       mm4: SmtpListener.parse({}),
       api: { enabled: true, host: '0.0.0.0', port: 8080 },
       metrics: { enabled: true, host: '0.0.0.0', port: 9464 },
     }),
   retention: z
     .object({
-      messagesSeconds: z.number().int().positive().default(7 * 86_400),
-      upstreamIdsSeconds: z.number().int().positive().default(3 * 86_400),
+      messagesSeconds: z
+        .number()
+        .int()
+        .positive()
+        .default(7 * 86_400),
+      upstreamIdsSeconds: z
+        .number()
+        .int()
+        .positive()
+        .default(3 * 86_400),
     })
     .default({ messagesSeconds: 7 * 86_400, upstreamIdsSeconds: 3 * 86_400 }),
   limits: z
@@ -296,7 +339,11 @@ export const HubConfig = z.object({
       routeQueueHighWater: z.number().int().positive().default(1_000_000),
     })
     .default({ routeQueueHighWater: 1_000_000 }),
-  workers: Workers.default({ lockDurationMs: 30_000, routerConcurrency: 50, connectorStateIntervalMs: 2_000 }),
+  workers: Workers.default({
+    lockDurationMs: 30_000,
+    routerConcurrency: 50,
+    connectorStateIntervalMs: 2_000,
+  }),
   routing: z
     .object({
       /**

@@ -304,7 +304,9 @@ test('throttled: the queue pauses with the policy delay; at retries.throttled.at
   const saved = fake.sendImpl;
   try {
     fake.sendImpl = async () => {
-      throw new Errors.HUB_ERR_CONNECTOR_THROTTLED('a', 'ESME_RTHROTTLED', { details: { upstreamStatus: 0x58 } });
+      throw new Errors.HUB_ERR_CONNECTOR_THROTTLED('a', 'ESME_RTHROTTLED', {
+        details: { upstreamStatus: 0x58 },
+      });
     };
     const th = await stored(mt());
     // Default throttled policy: 50 tries, 1 s doubling to 30 s.
@@ -351,7 +353,11 @@ test('a message waiting for its delayed retry can be cancelled by message id; tr
     assert.equal(rec?.state, 'routed', 'not given up: 1 try of 5 on this connector');
     assert.equal(rec?.attempts, 5);
     assert.equal(await bus.depth(Queues.connector('slow')), 1, 'one delayed retry');
-    assert.equal(await bus.remove(Queues.connector('slow'), m.id), true, 'found under m-<id>-a5 by message id');
+    assert.equal(
+      await bus.remove(Queues.connector('slow'), m.id),
+      true,
+      'found under m-<id>-a5 by message id',
+    );
     assert.equal(await bus.depth(Queues.connector('slow')), 0);
   } finally {
     await worker.setConnectors([base]);

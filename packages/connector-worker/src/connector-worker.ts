@@ -73,7 +73,10 @@ export interface ConnectorWorkerOptions {
    * docs/api.md): `submitted` (send attempts), `acked`, `failed` (given up), `throttled`. Fire and forget:
    * a failed count never fails a message.
    */
-  readonly count?: (connectorId: string, field: 'submitted' | 'acked' | 'failed' | 'throttled' | 'delivered') => void;
+  readonly count?: (
+    connectorId: string,
+    field: 'submitted' | 'acked' | 'failed' | 'throttled' | 'delivered',
+  ) => void;
 }
 
 interface Running {

@@ -1,6 +1,6 @@
 import { type Connector as ConnectorConfig, Connector as ConnectorSchema } from '@hub/config';
-import { describeIssues } from '@hub/message';
 import { createMm4ConnectorServices } from '@hub/gateway-mm4';
+import { describeIssues } from '@hub/message';
 import type { ServiceFactory } from '@hub/runtime';
 import { ConnectorWorker, connectorStateKey } from './connector-worker.js';
 import { StatusWorker } from './status-worker.js';
@@ -37,7 +37,10 @@ export const createConnectorWorkerService: ServiceFactory = async (ctx) => {
   const connectors = new ConnectorWorker({
     ...common,
     // MM4 connectors read MMS parts from the content store and record .RES correlation like the gateway.
-    connectorDeps: { startWaitMs: 3_000, mm4: createMm4ConnectorServices({ config, redis, prefix, bus: core.bus }) },
+    connectorDeps: {
+      startWaitMs: 3_000,
+      mm4: createMm4ConnectorServices({ config, redis, prefix, bus: core.bus }),
+    },
     publishState: async (id, json, ttlMs) => {
       await redis.set(connectorStateKey(prefix, id), json, 'PX', ttlMs);
     },
@@ -49,7 +52,11 @@ export const createConnectorWorkerService: ServiceFactory = async (ctx) => {
     for (const d of await core.configStore.getAll('connectors')) {
       const r = ConnectorSchema.safeParse(d.doc);
       if (r.success) byId.set(r.data.id, r.data);
-      else log.error({ connector: d.id, reason: describeIssues(r.error) }, 'stored connector is invalid; skipped');
+      else
+        log.error(
+          { connector: d.id, reason: describeIssues(r.error) },
+          'stored connector is invalid; skipped',
+        );
     }
     return [...byId.values()];
   };

@@ -16,9 +16,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { createRedisConnection } from '@hub/bus';
 import { createSmppGatewayService } from '@hub/gateway-smpp';
 import { type RunningHub, startHub } from '@hub/runtime';
-import { createRedisConnection } from '@hub/bus';
 import { hashSecret, MessageStore } from '@hub/store';
 import { EsmeClient, freePort, RedisServer, SmscSimulator, waitFor } from '@hub/testkit';
 import { e164, hubConfig, log } from './fixture.fixture.js';
@@ -157,7 +157,9 @@ test(`SIGKILL of router + connectors mid-run, then a restart: all ${N} messages 
         return `${id}: ${m?.state ?? 'no record'} ${JSON.stringify(m?.history.map((h) => `${h.hop}/${h.state ?? ''}/${h.outcome ?? ''}`))}`;
       }),
     );
-    throw new Error(`${missing.length} of ${N} receipts missing; first: ${where.join(' | ')}`, { cause: err });
+    throw new Error(`${missing.length} of ${N} receipts missing; first: ${where.join(' | ')}`, {
+      cause: err,
+    });
   }
   const perText = new Map<string, number>();
   for (const s of smsc.submits)

@@ -275,7 +275,13 @@ test('operator retry: a message the SMSC rejected is retried under a fresh job i
   }
   // What POST /v1/messages/:id/retry does (@hub/api): back to accepted (hop retry), then the record without
   // its route on the route queue under `m-<id>-r<n>` (the first job may be retained as failed).
-  await messages.transition(id, 'accepted', 'retry', { by: 'api:ops', detail: 'operator retry 1' }, { retry: true });
+  await messages.transition(
+    id,
+    'accepted',
+    'retry',
+    { by: 'api:ops', detail: 'operator retry 1' },
+    { retry: true },
+  );
   const fresh = await messages.get(id);
   assert.ok(fresh);
   const { route: _route, ...payload } = fresh;

@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Errors, HubError, isHubError, toHttpStatus, toMm7Status, toSmppStatus, toSmtpReply } from './index.js';
+import {
+  Errors,
+  HubError,
+  isHubError,
+  toHttpStatus,
+  toMm7Status,
+  toSmppStatus,
+  toSmtpReply,
+} from './index.js';
 
 test('every catalog key equals its class code and follows HUB_ERR_<AREA>_<WHAT>', () => {
   for (const [key, Cls] of Object.entries(Errors)) {
@@ -17,7 +25,11 @@ test('template arguments fill %s in order and options carry details and cause', 
   assert.equal(err.message, 'Invalid recipient: not E.164');
   assert.deepEqual(err.details, { field: 'to' });
   assert.equal(err.cause, cause);
-  assert.deepEqual(err.toJSON(), { code: 'HUB_ERR_VALIDATION', message: err.message, details: { field: 'to' } });
+  assert.deepEqual(err.toJSON(), {
+    code: 'HUB_ERR_VALIDATION',
+    message: err.message,
+    details: { field: 'to' },
+  });
 });
 
 test('wire mappings come from the catalog, unknown errors get safe defaults', () => {

@@ -1,6 +1,7 @@
 import { Errors } from './catalog/index.js';
 
-const hex = (n: number | undefined): string => (n === undefined ? '' : `0x${n.toString(16).padStart(2, '0').toUpperCase()}`);
+const hex = (n: number | undefined): string =>
+  n === undefined ? '' : `0x${n.toString(16).padStart(2, '0').toUpperCase()}`;
 
 /**
  * Renders the catalog as the Markdown table of docs/errors.md (one row per code, with every wire status).

@@ -500,7 +500,10 @@ export class Mm4Gateway {
   async #readReply(pdu: Mm4ReadReplyReq, peer: Account): Promise<Decision> {
     const orig = await this.#original(peer, pdu.messageId);
     if (orig === undefined) {
-      this.#o.log.warn({ peer: peer.id, mm4MessageId: pdu.messageId }, 'mm4 read reply for an unknown message');
+      this.#o.log.warn(
+        { peer: peer.id, mm4MessageId: pdu.messageId },
+        'mm4 read reply for an unknown message',
+      );
       if (pdu.ackRequest) await this.#queueAck(pdu, peer, 'Error-message-not-found');
       return { ok: true, message: '2.0.0 Ok: read reply for an unknown message ignored' };
     }

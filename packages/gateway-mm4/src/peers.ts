@@ -62,7 +62,6 @@ export class Mm4PeerDirectory {
     return this.#allow.get(account.id)?.allows(ip) ?? true;
   }
 
-
   /**
    * The peer a connection from `ip` is, without SMTP AUTH: an enabled account whose non-empty
    * allowlist contains `ip`. `requiresAuth` is set when that account also has credentials (then

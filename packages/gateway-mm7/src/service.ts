@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { loadAccounts } from '@hub/config';
 import type { Service, ServiceFactory } from '@hub/runtime';
 import { FileContentStore, RedisContentStore, TieredContentStore, verifySecret } from '@hub/store';
-import { loadAccounts } from '@hub/config';
 import { VaspDirectory } from './accounts.js';
 import { buildMm7App } from './app.js';
 import { Mm7Gateway } from './gateway.js';

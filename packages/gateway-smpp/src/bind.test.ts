@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { after, before, describe, test } from 'node:test';
+import { loadAccounts } from '@hub/config';
 import { SmppStatus } from '@hub/smpp';
 import { ConfigStore, verifySecret } from '@hub/store';
 import { EsmeClient, SmppSimError, waitFor } from '@hub/testkit';
 import { account, Harness, PASSWORD, PduClient, type StartedGateway, tlvTags } from './harness.fixture.js';
-import { loadAccounts } from '@hub/config';
 
 let h: Harness;
 let g: StartedGateway;

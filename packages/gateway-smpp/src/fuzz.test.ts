@@ -410,7 +410,11 @@ test('impossible command_lengths get generic_nack ESME_RINVCMDLEN and a close; s
     assert.ok(closed, `bad-length ${i} (${input.length}): session not closed`);
     assertWellFramed(s, `bad-length ${i}`);
     const nack = s.pdus.find((p) => p.commandId === GENERIC_NACK);
-    assert.equal(nack?.commandStatus, SmppStatus.ESME_RINVCMDLEN, `bad-length ${i} (${input.length}): no ESME_RINVCMDLEN`);
+    assert.equal(
+      nack?.commandStatus,
+      SmppStatus.ESME_RINVCMDLEN,
+      `bad-length ${i} (${input.length}): no ESME_RINVCMDLEN`,
+    );
   });
 });
 

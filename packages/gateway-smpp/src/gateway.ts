@@ -176,19 +176,25 @@ export class SmppGateway {
       for (const w of items) {
         if (w.job !== undefined) {
           const g = byQueue.get(w.job.queue.name);
-          if (g === undefined) byQueue.set(w.job.queue.name, { queue: w.job.queue, payloads: [w.job.payload] });
+          if (g === undefined)
+            byQueue.set(w.job.queue.name, { queue: w.job.queue, payloads: [w.job.payload] });
           else g.payloads.push(w.job.payload);
         }
         if (w.report !== undefined) reports.push(w.report);
       }
       const jobs = () => [
         // The gateway built (and validated) these a moment ago: the worker validates again on dequeue.
-        ...[...byQueue.values()].map((g) => options.bus.enqueueMany(g.queue, g.payloads, { validate: false })),
+        ...[...byQueue.values()].map((g) =>
+          options.bus.enqueueMany(g.queue, g.payloads, { validate: false }),
+        ),
         // Rare (ended at routing): one at a time, validated, under the per message+state job id.
         ...reports.map((r) => options.bus.enqueue(r.queue, r.payload, { jobId: r.jobId })),
       ];
       const records = putMany(items.map((w) => w.record));
-      if (reports.length === 0 && (byQueue.size === 0 || (byQueue.size === 1 && byQueue.has(Queues.route.name))))
+      if (
+        reports.length === 0 &&
+        (byQueue.size === 0 || (byQueue.size === 1 && byQueue.has(Queues.route.name)))
+      )
         await Promise.all([records, ...jobs()]);
       else {
         await records;
@@ -573,7 +579,10 @@ export class SmppGateway {
       if (p.state === 'expired') this.#o.log.info(facts, 'message expired before routing');
       else this.#o.log.warn(facts, 'message rejected by routing');
     } else if (p.type === 'connector') {
-      this.#o.log.debug?.({ id: msg.id, routeId: p.routeId, connector: p.connector }, 'message routed at ingest');
+      this.#o.log.debug?.(
+        { id: msg.id, routeId: p.routeId, connector: p.connector },
+        'message routed at ingest',
+      );
     }
     return w;
   }

@@ -1,3 +1,4 @@
+export { loadAccounts } from '@hub/config';
 export { AccountDirectory } from './accounts.js';
 export { type BindRegistry, RedisBindRegistry } from './binds.js';
 export { RedisConcatStore } from './concat.js';
@@ -5,5 +6,4 @@ export type { AccountRateLimiter, GatewayLogger, SmppGatewayOptions } from './ga
 export { buildDeliver, SmppGateway } from './gateway.js';
 export { decodeSubmit } from './inbound.js';
 export type { ConcatStore, GatewayStore } from './ports.js';
-export { loadAccounts } from '@hub/config';
 export { createSmppGatewayService } from './service.js';

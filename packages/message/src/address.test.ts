@@ -3,7 +3,11 @@ import { test } from 'node:test';
 import { normalizeAddress, routingKey } from './address.js';
 
 test('E.164 forms: +, 00, TON 1 digits, long international digits', () => {
-  assert.deepEqual(normalizeAddress('+82 10-5555-1234'), { kind: 'e164', value: '+821055551234', original: '+82 10-5555-1234' });
+  assert.deepEqual(normalizeAddress('+82 10-5555-1234'), {
+    kind: 'e164',
+    value: '+821055551234',
+    original: '+82 10-5555-1234',
+  });
   assert.equal(normalizeAddress('00821055551234')?.value, '+821055551234');
   assert.equal(normalizeAddress('821055551234', { ton: 1, npi: 1 })?.kind, 'e164');
   assert.equal(normalizeAddress('821055551234', { ton: 1, npi: 1 })?.ton, 1);

@@ -40,7 +40,11 @@ export function normalizeAddress(raw: string, hints: AddressHints = {}): Address
   const original = raw;
   const s = raw.trim();
   if (s.length === 0 || s.length > 254) return undefined;
-  const base = { original, ...(hints.ton === undefined ? {} : { ton: hints.ton }), ...(hints.npi === undefined ? {} : { npi: hints.npi }) };
+  const base = {
+    original,
+    ...(hints.ton === undefined ? {} : { ton: hints.ton }),
+    ...(hints.npi === undefined ? {} : { npi: hints.npi }),
+  };
   if (EMAIL.test(s)) return { kind: 'email', value: s.toLowerCase(), ...base };
   // SMPP TON 5 = alphanumeric: keep the text as is (GSM-7 up to 11 chars on the air).
   // Letters with TON 1/2 are kept as an alphanumeric sender: many ESMEs send sender names with the wrong

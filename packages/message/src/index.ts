@@ -1,6 +1,6 @@
 export * from './address.js';
 export * from './ids.js';
 export * from './message.js';
+export * from './report.js';
 export * from './schema.js';
 export * from './status.js';
-export * from './report.js';

@@ -16,7 +16,13 @@ function sms(overrides: Record<string, unknown> = {}) {
       origin: { protocol: 'smpp', account: 'acme', systemId: 'acme', interfaceVersion: 0x34 },
       from: normalizeAddress('SUREM', { ton: 5 })!,
       to: [normalizeAddress('+821055551234')!],
-      content: { type: 'sms', dataCoding: 0, text: 'Your code is 483920.', bytes: Buffer.from('Your code is 483920.').toString('base64'), segments: 1 },
+      content: {
+        type: 'sms',
+        dataCoding: 0,
+        text: 'Your code is 483920.',
+        bytes: Buffer.from('Your code is 483920.').toString('base64'),
+        segments: 1,
+      },
       options: { receipt: 'final' },
       ...overrides,
     },
@@ -43,7 +49,10 @@ test('bad input is rejected with the field and the reason', () => {
     [{ id: 'nope' }, /id: must be 16 upper-case hex digits/],
     [{ direction: 'sideways' }, /direction: /],
     [{ content: { type: 'sms', dataCoding: 300, bytes: '', segments: 1 } }, /content\.dataCoding/],
-    [{ content: { type: 'sms', dataCoding: 0, bytes: '%%%', segments: 1 } }, /content\.bytes: must be base64/],
+    [
+      { content: { type: 'sms', dataCoding: 0, bytes: '%%%', segments: 1 } },
+      /content\.bytes: must be base64/,
+    ],
     [{ options: { priority: 9 } }, /options\.priority/],
   ];
   for (const [bad, re] of cases) {
@@ -53,7 +62,10 @@ test('bad input is rejected with the field and the reason', () => {
       `${JSON.stringify(bad)} should fail with ${re}`,
     );
   }
-  assert.throws(() => validateMessage(null), (e: unknown) => isHubError(e, 'HUB_ERR_VALIDATION'));
+  assert.throws(
+    () => validateMessage(null),
+    (e: unknown) => isHubError(e, 'HUB_ERR_VALIDATION'),
+  );
   assert.throws(() => validateMessage({ v: 2 }), /v: /);
 });
 
@@ -72,7 +84,10 @@ test('applyState applies legal moves, records duplicates and late reports, refus
   assert.equal(late.outcome, 'late');
   assert.equal(late.message.state, 'delivered');
   assert.equal(late.message.history.at(-1)?.outcome, 'late');
-  assert.throws(() => applyState(sms(), 'delivered', 'receipt'), (e: unknown) => isHubError(e, 'HUB_ERR_ILLEGAL_TRANSITION'));
+  assert.throws(
+    () => applyState(sms(), 'delivered', 'receipt'),
+    (e: unknown) => isHubError(e, 'HUB_ERR_ILLEGAL_TRANSITION'),
+  );
   assert.equal(hopDuration(m, 'received', 'upstream_ack'), 1_050);
   assert.equal(hopDuration(m, 'received', 'receipt_delivered'), undefined);
 });

@@ -1,6 +1,12 @@
 import { Errors } from '@hub/errors';
 import type { z } from 'zod';
-import { type HistoryEntry, type Hop, HubMessage, type HubMessageInput, MESSAGE_SCHEMA_VERSION } from './schema.js';
+import {
+  type HistoryEntry,
+  type Hop,
+  HubMessage,
+  type HubMessageInput,
+  MESSAGE_SCHEMA_VERSION,
+} from './schema.js';
 import { type MessageState, type TransitionOutcome, transition } from './status.js';
 
 /** Renders zod issues as `path: reason; path: reason` (what a 400 or an MM7 4004 says). */
@@ -20,7 +26,9 @@ export function validateMessage(input: unknown): HubMessage {
   const r = HubMessage.safeParse(input);
   if (!r.success) {
     throw new Errors.HUB_ERR_VALIDATION('message', describeIssues(r.error), {
-      details: { issues: r.error.issues.slice(0, 10).map((i) => ({ path: i.path.join('.'), message: i.message })) },
+      details: {
+        issues: r.error.issues.slice(0, 10).map((i) => ({ path: i.path.join('.'), message: i.message })),
+      },
     });
   }
   return r.data;

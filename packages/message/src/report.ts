@@ -37,8 +37,16 @@ export interface ReportFacts {
  * first 20 characters of the original text for SMPP's `text:` field. Pure: the caller enqueues it on the
  * origin account's outbox.
  */
-export function buildReport(msg: HubMessage, facts: ReportFacts, id: string, now: number = Date.now()): HubMessage {
-  const text = msg.content.type === 'sms' ? (msg.content.text ?? '').slice(0, 20) : (msg.content.subject ?? '').slice(0, 20);
+export function buildReport(
+  msg: HubMessage,
+  facts: ReportFacts,
+  id: string,
+  now: number = Date.now(),
+): HubMessage {
+  const text =
+    msg.content.type === 'sms'
+      ? (msg.content.text ?? '').slice(0, 20)
+      : (msg.content.subject ?? '').slice(0, 20);
   return {
     v: MESSAGE_SCHEMA_VERSION,
     id,
@@ -48,7 +56,13 @@ export function buildReport(msg: HubMessage, facts: ReportFacts, id: string, now
     origin: msg.origin,
     from: msg.to[0] ?? msg.from,
     to: [msg.from],
-    content: { type: 'sms', dataCoding: 0, text, bytes: Buffer.from(text, 'latin1').toString('base64'), segments: 1 },
+    content: {
+      type: 'sms',
+      dataCoding: 0,
+      text,
+      bytes: Buffer.from(text, 'latin1').toString('base64'),
+      segments: 1,
+    },
     options: { receipt: 'none', priority: msg.options.priority },
     report: {
       messageId: msg.id,

@@ -206,7 +206,11 @@ export const HubMessage = z.object({
   updatedAt: Millis,
   /** Route decision: the connector chosen and any failover list left. */
   route: z
-    .object({ routeId: z.string().max(64), connector: z.string().max(64), fallbacks: z.array(z.string().max(64)).optional() })
+    .object({
+      routeId: z.string().max(64),
+      connector: z.string().max(64),
+      fallbacks: z.array(z.string().max(64)).optional(),
+    })
     .optional(),
   /** Where it went upstream and the upstream's id for it. */
   upstream: z.object({ connector: z.string().max(64), id: z.string().max(128).optional() }).optional(),

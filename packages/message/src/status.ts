@@ -35,12 +35,27 @@ export const FINAL_STATES: ReadonlySet<MessageState> = new Set([
 ]);
 
 /** Final failure states from which an operator may retry a message. */
-export const RETRYABLE_STATES: ReadonlySet<MessageState> = new Set(['undeliverable', 'expired', 'rejected', 'unknown']);
+export const RETRYABLE_STATES: ReadonlySet<MessageState> = new Set([
+  'undeliverable',
+  'expired',
+  'rejected',
+  'unknown',
+]);
 
 const NEXT: Readonly<Record<MessageState, ReadonlySet<MessageState>>> = {
   accepted: new Set(['routed', 'rejected', 'expired', 'deleted', 'undeliverable']),
   // A receipt can overtake the submit_sm_resp that moves a message to `submitted`: accept the jump.
-  routed: new Set(['routed', 'submitted', 'delivered', 'undeliverable', 'expired', 'rejected', 'deleted', 'unknown', 'accepted']),
+  routed: new Set([
+    'routed',
+    'submitted',
+    'delivered',
+    'undeliverable',
+    'expired',
+    'rejected',
+    'deleted',
+    'unknown',
+    'accepted',
+  ]),
   submitted: new Set(['delivered', 'undeliverable', 'expired', 'rejected', 'deleted', 'unknown']),
   unknown: new Set(['delivered', 'undeliverable', 'expired', 'rejected', 'deleted', 'submitted']),
   delivered: new Set(),
@@ -63,7 +78,11 @@ export type TransitionOutcome = 'ok' | 'duplicate' | 'late' | 'illegal';
  * `routed → routed` (re-route on failover) and `routed → accepted` (re-queued after a temporary error)
  * are `ok`. Pass `{ retry: true }` for an operator retry of a failed message.
  */
-export function transition(from: MessageState, to: MessageState, opts: { retry?: boolean } = {}): TransitionOutcome {
+export function transition(
+  from: MessageState,
+  to: MessageState,
+  opts: { retry?: boolean } = {},
+): TransitionOutcome {
   if (opts.retry === true) return RETRYABLE_STATES.has(from) && to === 'accepted' ? 'ok' : 'illegal';
   if (FINAL_STATES.has(from)) return 'late';
   if (NEXT[from].has(to)) return 'ok';
@@ -81,7 +100,15 @@ export function isFinal(s: MessageState): boolean {
 // SMPP: `stat` in receipt text and the message_state TLV / query_sm_resp field.
 
 /** Receipt `stat:` words (7 chars each). */
-export type SmppStat = 'ENROUTE' | 'DELIVRD' | 'EXPIRED' | 'DELETED' | 'UNDELIV' | 'ACCEPTD' | 'UNKNOWN' | 'REJECTD';
+export type SmppStat =
+  | 'ENROUTE'
+  | 'DELIVRD'
+  | 'EXPIRED'
+  | 'DELETED'
+  | 'UNDELIV'
+  | 'ACCEPTD'
+  | 'UNKNOWN'
+  | 'REJECTD';
 
 const TO_STAT: Readonly<Record<MessageState, SmppStat>> = {
   accepted: 'ACCEPTD',
@@ -131,7 +158,10 @@ export function toSmppStat(s: MessageState): SmppStat {
  * message_state for a receipt TLV or query_sm_resp. A scheduled message not yet sent is 0 (SCHEDULED)
  * on SMPP 5.0 sessions and 1 (ENROUTE) for 3.4, which has no SCHEDULED.
  */
-export function toSmppMessageState(s: MessageState, opts: { scheduled?: boolean; v5?: boolean } = {}): number {
+export function toSmppMessageState(
+  s: MessageState,
+  opts: { scheduled?: boolean; v5?: boolean } = {},
+): number {
   if (opts.scheduled === true && (s === 'accepted' || s === 'routed')) return opts.v5 === true ? 0 : 1;
   return TO_MESSAGE_STATE[s];
 }
@@ -188,7 +218,14 @@ export function fromSmppMessageState(v: number): MessageState {
 // ---------------------------------------------------------------------------------------------
 // MMS: MM7 MMStatus (DeliveryReportReq) and MM4 X-Mms-MM-Status-Code share one vocabulary.
 
-export type MmStatus = 'Retrieved' | 'Rejected' | 'Deferred' | 'Expired' | 'Indeterminate' | 'Forwarded' | 'Unrecognised';
+export type MmStatus =
+  | 'Retrieved'
+  | 'Rejected'
+  | 'Deferred'
+  | 'Expired'
+  | 'Indeterminate'
+  | 'Forwarded'
+  | 'Unrecognised';
 
 const TO_MM: Readonly<Record<MessageState, MmStatus>> = {
   accepted: 'Deferred',

@@ -35,6 +35,9 @@ test('freePort returns distinct usable ports; waitFor times out with a reason', 
   const a = await freePort();
   const b = await freePort();
   assert.ok(a > 0 && b > 0);
-  await assert.rejects(waitFor(() => false, { timeoutMs: 50, what: 'never' }), /waiting for never/);
+  await assert.rejects(
+    waitFor(() => false, { timeoutMs: 50, what: 'never' }),
+    /waiting for never/,
+  );
   assert.equal(await waitFor(() => 42), 42);
 });

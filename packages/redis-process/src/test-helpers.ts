@@ -1,6 +1,9 @@
 // Only for this package's own tests (testkit depends on this package, not the other way round).
 export { freePort } from './ports.js';
-export async function waitFor<T>(check: () => T | false | undefined, opts: { timeoutMs?: number; what?: string } = {}): Promise<T> {
+export async function waitFor<T>(
+  check: () => T | false | undefined,
+  opts: { timeoutMs?: number; what?: string } = {},
+): Promise<T> {
   const deadline = Date.now() + (opts.timeoutMs ?? 10_000);
   for (;;) {
     const v = check();

@@ -1,9 +1,9 @@
-export { Router } from './router.js';
-export type { RouterOptions, RouterStore } from './router.js';
-export { RouteDecider } from './decider.js';
-export type { IngestRouting, MessageRoute, RouteDeciderOptions, RoutePlan } from './decider.js';
-export { startRouteTable } from './live-table.js';
-export type { LiveRouteTable } from './live-table.js';
-export { ConnectorStates, publishedStateKey } from './connector-states.js';
 export type { ConnectorStatesOptions, StateRedis } from './connector-states.js';
+export { ConnectorStates, publishedStateKey } from './connector-states.js';
+export type { IngestRouting, MessageRoute, RouteDeciderOptions, RoutePlan } from './decider.js';
+export { RouteDecider } from './decider.js';
+export type { LiveRouteTable } from './live-table.js';
+export { startRouteTable } from './live-table.js';
+export type { RouterOptions, RouterStore } from './router.js';
+export { Router } from './router.js';
 export { createRouterService } from './service.js';

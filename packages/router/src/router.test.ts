@@ -46,7 +46,13 @@ function mt(to = '+4917012345678'): HubMessage {
     origin: { protocol: 'smpp', account: 'acme' },
     from: normalizeAddress('HUB', { ton: 5 })!,
     to: [normalizeAddress(to)!],
-    content: { type: 'sms', dataCoding: 0, text: 'hi', bytes: Buffer.from('hi').toString('base64'), segments: 1 },
+    content: {
+      type: 'sms',
+      dataCoding: 0,
+      text: 'hi',
+      bytes: Buffer.from('hi').toString('base64'),
+      segments: 1,
+    },
     options: { receipt: 'none', priority: 0 },
   });
 }
@@ -214,7 +220,11 @@ test('a route job seen before its record is retried (temporary), not dropped; no
     assert.equal(err.recovery, 'temporary');
     return true;
   });
-  assert.equal(await bus.remove(Queues.connector('late'), m.id), false, 'nothing sent before the record exists');
+  assert.equal(
+    await bus.remove(Queues.connector('late'), m.id),
+    false,
+    'nothing sent before the record exists',
+  );
   // The record lands (the ingress's write was only late): the retry routes it.
   await store.put(m);
   await router.route(m);

@@ -1,5 +1,5 @@
-import { Errors, isHubError } from '@hub/errors';
 import { type Bus, type BusWorker, jobIdFor, Queues } from '@hub/bus';
+import { Errors, isHubError } from '@hub/errors';
 import type { Hop, HubMessage, IdGenerator, MessageState, StampInfo } from '@hub/message';
 import { RouteDecider } from './decider.js';
 

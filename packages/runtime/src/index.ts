@@ -1,9 +1,9 @@
-export { startHub, stopOnSignals } from './hub.js';
-export type { RunningHub, StartOptions } from './hub.js';
-export { createLogger } from './log.js';
-export type { Logger } from './log.js';
-export type { Service, ServiceContext, ServiceFactory } from './service.js';
+export type { HubCore } from './core.js';
 export { createCore } from './core.js';
+export type { RunningHub, StartOptions } from './hub.js';
+export { startHub, stopOnSignals } from './hub.js';
+export type { Logger } from './log.js';
+export { createLogger } from './log.js';
 export {
   createMetrics,
   HOP_BUCKETS,
@@ -16,4 +16,4 @@ export {
   processMetrics,
   startMetricsEndpoint,
 } from './metrics.js';
-export type { HubCore } from './core.js';
+export type { Service, ServiceContext, ServiceFactory } from './service.js';

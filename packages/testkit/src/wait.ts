@@ -37,7 +37,10 @@ export async function waitFor<T>(
 
 /** Resolves with the first emission of `event` on `emitter`, or rejects after `timeoutMs`. */
 export async function once<T = unknown>(
-  emitter: { once(ev: string, fn: (...a: never[]) => void): unknown; off?(ev: string, fn: (...a: never[]) => void): unknown },
+  emitter: {
+    once(ev: string, fn: (...a: never[]) => void): unknown;
+    off?(ev: string, fn: (...a: never[]) => void): unknown;
+  },
   event: string,
   timeoutMs = 10_000,
 ): Promise<T> {

@@ -12,15 +12,33 @@ export interface HubChild {
   stop(): Promise<void>;
 }
 
-export async function startHubChild(config: string, apps: string[], env: Record<string, string> = {}): Promise<HubChild> {
+export async function startHubChild(
+  config: string,
+  apps: string[],
+  env: Record<string, string> = {},
+): Promise<HubChild> {
   const dir = mkdtempSync(join(tmpdir(), 'hub-bench-'));
   const file = join(dir, 'hub.yaml');
   writeFileSync(file, config);
-  const child = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), '--conditions=@hub/source', '--import', 'tsx', MAIN, 'start', ...apps, '--config', file], {
-    // No metrics listener unless asked: several bench hubs (and tests) must not fight over port 9464.
-    env: { ...process.env, HUB_LOG_LEVEL: 'warn', HUB__listeners__metrics__enabled: 'false', ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
+      '--conditions=@hub/source',
+      '--import',
+      'tsx',
+      MAIN,
+      'start',
+      ...apps,
+      '--config',
+      file,
+    ],
+    {
+      // No metrics listener unless asked: several bench hubs (and tests) must not fight over port 9464.
+      env: { ...process.env, HUB_LOG_LEVEL: 'warn', HUB__listeners__metrics__enabled: 'false', ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   let out = '';
   await new Promise<void>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`hub did not start in 60 s:\n${out}`)), 60_000);

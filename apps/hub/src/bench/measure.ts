@@ -43,7 +43,19 @@ export interface Row {
 }
 
 export function printTable(rows: Row[]): void {
-  const head = ['scenario', 'system', 'messages', 'seconds', 'msg/s', 'p50 ms', 'p95 ms', 'p99 ms', 'CPU s', 'peak RSS MiB', 'note'];
+  const head = [
+    'scenario',
+    'system',
+    'messages',
+    'seconds',
+    'msg/s',
+    'p50 ms',
+    'p95 ms',
+    'p99 ms',
+    'CPU s',
+    'peak RSS MiB',
+    'note',
+  ];
   const body = rows.map((r) => [
     r.scenario,
     r.system,

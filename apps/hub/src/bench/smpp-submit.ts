@@ -10,10 +10,23 @@ export interface SubmitBenchOptions {
 }
 
 /** Drives `n` submits over `sessions` binds with `window` outstanding each; returns latency samples (ms). */
-async function drive(port: number, systemId: string, password: string, o: SubmitBenchOptions): Promise<{ seconds: number; lat: number[]; failed: number }> {
+async function drive(
+  port: number,
+  systemId: string,
+  password: string,
+  o: SubmitBenchOptions,
+): Promise<{ seconds: number; lat: number[]; failed: number }> {
   const clients = await Promise.all(
     Array.from({ length: o.sessions }, () =>
-      EsmeClient.connect({ port, systemId, password, bindType: 'trx', window: o.window, record: false, responseTimeoutMs: 30_000 }),
+      EsmeClient.connect({
+        port,
+        systemId,
+        password,
+        bindType: 'trx',
+        window: o.window,
+        record: false,
+        responseTimeoutMs: 30_000,
+      }),
     ),
   );
   const lat: number[] = [];
@@ -27,7 +40,12 @@ async function drive(port: number, systemId: string, password: string, o: Submit
           const i = next++;
           if (i >= o.n) return;
           const t0 = performance.now();
-          const r = await c.submit({ to: `4915${String(1_000_000 + i)}`, from: 'HUB', text: `bench message ${i} from session ${ci}`, registeredDelivery: 0 });
+          const r = await c.submit({
+            to: `4915${String(1_000_000 + i)}`,
+            from: 'HUB',
+            text: `bench message ${i} from session ${ci}`,
+            registeredDelivery: 0,
+          });
           lat.push(performance.now() - t0);
           if (r.status !== 0) failed++;
         }
@@ -48,7 +66,12 @@ async function drive(port: number, systemId: string, password: string, o: Submit
 export async function smppSubmit(o: SubmitBenchOptions): Promise<Row[]> {
   const rows: Row[] = [];
   // Reference: the same load generator against the in-process simulator.
-  const sim = await SmscSimulator.start({ systemId: 'bench', password: 'bench', record: false, receipts: 'never' });
+  const sim = await SmscSimulator.start({
+    systemId: 'bench',
+    password: 'bench',
+    record: false,
+    receipts: 'never',
+  });
   const ref = await drive(sim.port, 'bench', 'bench', o);
   await sim.stop();
   const refStats = selfStats();
@@ -96,7 +119,7 @@ routes:
       ...q,
       cpu: `hub ${hubStats?.cpuSeconds.toFixed(1) ?? '?'} / redis ${redisStats?.cpuSeconds.toFixed(1) ?? '?'}`,
       rss: `hub ${hubStats?.peakRssMiB.toFixed(0) ?? '?'} / redis ${redisStats?.peakRssMiB.toFixed(0) ?? '?'}`,
-      note: `${r.failed} failed; ratio to reference ${((o.n / r.seconds) / (o.n / ref.seconds)).toFixed(2)}`,
+      note: `${r.failed} failed; ratio to reference ${(o.n / r.seconds / (o.n / ref.seconds)).toFixed(2)}`,
     });
   } finally {
     await hub.stop();

@@ -55,7 +55,10 @@ function install(): void {
     // Below the 16-octet header a length cannot frame anything: node-smpp would read 0 as "no length yet"
     // and a negative body for 1-15, misreading every later PDU. Treat it as the framing error it is.
     if (typeof length === 'number' && length < 16) {
-      throw new Errors.HUB_ERR_SMPP_INVALID_COMMAND_LENGTH(String(length), 'shorter than the 16-octet header');
+      throw new Errors.HUB_ERR_SMPP_INVALID_COMMAND_LENGTH(
+        String(length),
+        'shorter than the 16-octet header',
+      );
     }
     const limit = (stream as unknown as Record<symbol, unknown>)[LIMIT];
     if (typeof length === 'number' && typeof limit === 'number' && length > limit) {
