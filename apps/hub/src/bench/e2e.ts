@@ -250,41 +250,12 @@ routes:
       smsc: procStats(smsc.pid),
       client: selfStats(),
     };
-    const submitLat: number[] = [];
-    let refused = 0;
-    let firstRefusal: string | undefined;
-    let next = 0;
-    let lastResp = 0;
-    const started = performance.now();
-    await Promise.all(
-      clients.map((c) =>
-        Promise.all(
-          Array.from({ length: o.window }, async () => {
-            for (;;) {
-              const i = next++;
-              if (i >= o.n) return;
-              const t0 = performance.now();
-              const r = await c
-                .submit({
-                  to: `4915${String(1_000_000 + i)}`,
-                  from: 'HUB',
-                  text: `bench message ${i}`,
-                  registeredDelivery: 1,
-                })
-                .catch((e: Error) => ({ status: -1, messageId: undefined, error: e.message }));
-              lastResp = performance.now();
-              submitLat.push(lastResp - t0);
-              if (r.status === 0 && r.messageId !== undefined) sentAt.set(r.messageId, t0);
-              else {
-                refused++;
-                firstRefusal ??= `status ${r.status}${'error' in r ? ` ${r.error}` : ''}`;
-              }
-            }
-          }),
-        ),
-      ),
+    const { submitLat, refused, firstRefusal, submitSeconds, started } = await submitAll(
+      clients,
+      o.n,
+      o.window,
+      sentAt,
     );
-    const submitSeconds = (lastResp - started) / 1000;
 
     // Every accepted submit owes a receipt; stop when all came or none came for 30 s.
     let seen = arrivedAt.size;
@@ -507,4 +478,60 @@ if (
   pathToFileURL(process.argv[1]).href === import.meta.url
 ) {
   await smscChildMain(process.argv[3] ?? '{}');
+}
+
+/** What {@link submitAll} measured. */
+export interface SubmitAllResult {
+  readonly submitLat: number[];
+  readonly refused: number;
+  readonly firstRefusal: string | undefined;
+  readonly submitSeconds: number;
+  /** `performance.now()` when the first submit went out. */
+  readonly started: number;
+}
+
+/**
+ * Sends `n` submit_sm (registered_delivery 1) over `clients` with `window` lanes each, recording each
+ * accepted message id's send time in `sentAt` (for submit → receipt latency). Shared by the e2e and scale
+ * scenarios.
+ */
+export async function submitAll(
+  clients: readonly EsmeClient[],
+  n: number,
+  window: number,
+  sentAt: Map<string, number>,
+): Promise<SubmitAllResult> {
+  const submitLat: number[] = [];
+  let refused = 0;
+  let firstRefusal: string | undefined;
+  let next = 0;
+  let lastResp = 0;
+  const started = performance.now();
+  await Promise.all(
+    clients.flatMap((c) =>
+      Array.from({ length: window }, async () => {
+        for (;;) {
+          const i = next++;
+          if (i >= n) return;
+          const t0 = performance.now();
+          const r = await c
+            .submit({
+              to: `4915${String(1_000_000 + i)}`,
+              from: 'HUB',
+              text: `bench message ${i}`,
+              registeredDelivery: 1,
+            })
+            .catch((e: Error) => ({ status: -1, messageId: undefined, error: e.message }));
+          lastResp = performance.now();
+          submitLat.push(lastResp - t0);
+          if (r.status === 0 && r.messageId !== undefined) sentAt.set(r.messageId, t0);
+          else {
+            refused++;
+            firstRefusal ??= `status ${r.status}${'error' in r ? ` ${r.error}` : ''}`;
+          }
+        }
+      }),
+    ),
+  );
+  return { submitLat, refused, firstRefusal, submitSeconds: (lastResp - started) / 1000, started };
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { hashSecret } from '@hub/store';
 import { EsmeClient, freePort, RedisServer } from '@hub/testkit';
-import { type SmscChild, startSmscChild } from './e2e.js';
+import { type SmscChild, startSmscChild, submitAll } from './e2e.js';
 import { type HubChild, startHubChild } from './hub-process.js';
 import { percentiles, procStats, type Row, selfStats } from './measure.js';
 
@@ -132,39 +132,12 @@ async function runConfig(o: ScaleBenchOptions, k: number, hash: string): Promise
     const client0 = selfStats().cpuSeconds;
     const machine0 = machineTicks();
     const sampler = sampleRedis(redis.pid, 1000);
-    const submitLat: number[] = [];
-    let refused = 0;
-    let firstRefusal: string | undefined;
-    let next = 0;
-    let lastResp = 0;
-    const started = performance.now();
-    await Promise.all(
-      clients.flatMap((c) =>
-        Array.from({ length: o.window }, async () => {
-          for (;;) {
-            const i = next++;
-            if (i >= o.n) return;
-            const t0 = performance.now();
-            const r = await c
-              .submit({
-                to: `4915${String(1_000_000 + i)}`,
-                from: 'HUB',
-                text: `bench message ${i}`,
-                registeredDelivery: 1,
-              })
-              .catch((e: Error) => ({ status: -1, messageId: undefined, error: e.message }));
-            lastResp = performance.now();
-            submitLat.push(lastResp - t0);
-            if (r.status === 0 && r.messageId !== undefined) sentAt.set(r.messageId, t0);
-            else {
-              refused++;
-              firstRefusal ??= `status ${r.status}${'error' in r ? ` ${r.error}` : ''}`;
-            }
-          }
-        }),
-      ),
+    const { submitLat, refused, firstRefusal, submitSeconds, started } = await submitAll(
+      clients,
+      o.n,
+      o.window,
+      sentAt,
     );
-    const submitSeconds = (lastResp - started) / 1000;
     let count = receipts;
     let lastChange = Date.now();
     while (receipts < sentAt.size && Date.now() - lastChange < 30_000) {
