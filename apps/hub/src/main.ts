@@ -142,8 +142,11 @@ async function start(
     `  redis      ${hub.redisUrl}${hub.embeddedRedis === undefined ? '' : ` (embedded, data in ${hub.embeddedRedis.dir})`}`,
     ...hub.services.flatMap((s) => s.endpoints.map((e) => `  ${s.name.padEnd(10)} ${e}`)),
   ];
+  // Handlers first: whoever reads the banner may send SIGINT at once (the banner can reach a pipe before
+  // the next statement runs).
+  const stopped = stopOnSignals(hub, log);
   console.log(lines.join('\n'));
-  await stopOnSignals(hub, log);
+  await stopped;
   console.log('Hub stopped.');
   return 0;
 }
