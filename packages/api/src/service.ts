@@ -79,7 +79,7 @@ export const createApiService: ServiceFactory = async (ctx) => {
   const base = `${l.tls === undefined ? 'http' : 'https'}://${l.host}:${port}`;
   const service: Service = {
     name: 'api',
-    endpoints: [base, `${base}/docs`, `${base}/queues`],
+    endpoints: [base, `${base}/docs`, `${base}/queues`, `${base}/console/`],
     async stop() {
       await app.close();
       await redis.quit().catch(() => undefined);
