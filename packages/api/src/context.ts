@@ -82,6 +82,22 @@ export function expectedRev(req: FastifyRequest, body?: unknown): number | undef
   return undefined;
 }
 
+/**
+ * The id and expected revision of a `PUT /v1/<kind>/:id`: the body's `id`, when given (or when `idRequired`),
+ * must equal the URL's. Throws `HUB_ERR_VALIDATION` naming `id` (or `If-Match`/`rev`) otherwise.
+ */
+export function replaceTarget(
+  req: FastifyRequest,
+  body: { readonly id?: unknown },
+  opts: { readonly idRequired?: boolean } = {},
+): { id: string; rev: number | undefined } {
+  const { id } = req.params as { id: string };
+  if ((opts.idRequired === true || body.id !== undefined) && body.id !== id) {
+    throw validationError([{ path: 'id', reason: `must equal the id in the URL (${id})` }], 'body');
+  }
+  return { id, rev: expectedRev(req, body) };
+}
+
 /** Sets the ETag of a document revision. */
 export function etag(reply: FastifyReply, rev: number): void {
   void reply.header('etag', `"${rev}"`);

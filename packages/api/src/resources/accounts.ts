@@ -3,7 +3,7 @@ import { Errors } from '@hub/errors';
 import type { Route } from '@hub/routing';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { type ApiContext, audit, etag, expectedRev } from '../context.js';
+import { type ApiContext, audit, etag, expectedRev, replaceTarget } from '../context.js';
 import {
   AccountInput,
   checkAccountUniqueness,
@@ -12,7 +12,7 @@ import {
   resolveAccount,
   routesReferencing,
 } from '../model.js';
-import { jsonSchema, validationError } from '../validation.js';
+import { jsonSchema } from '../validation.js';
 
 const tags = ['accounts'];
 const IdParams = jsonSchema(z.object({ id: z.string().min(1).max(64) }));
@@ -84,11 +84,8 @@ export function registerAccounts(app: FastifyInstance, ctx: ApiContext): void {
       },
     },
     async (req, reply) => {
-      const { id } = req.params as { id: string };
       const input = req.body as AccountInput & { rev?: number };
-      if (input.id !== id)
-        throw validationError([{ path: 'id', reason: `must equal the id in the URL (${id})` }], 'body');
-      const rev0 = expectedRev(req, input);
+      const { id, rev: rev0 } = replaceTarget(req, input, { idRequired: true });
       const existing = await ctx.store.get<Account>(KINDS.accounts, id);
       if (existing === undefined) throw new Errors.HUB_ERR_NOT_FOUND('account', id);
       const { rev: _r, ...rest } = input;

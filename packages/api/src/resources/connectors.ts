@@ -3,7 +3,7 @@ import { Errors } from '@hub/errors';
 import type { Route } from '@hub/routing';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { type ApiContext, audit, etag, expectedRev } from '../context.js';
+import { type ApiContext, audit, etag, expectedRev, replaceTarget } from '../context.js';
 import { readConnectorStates } from '../live.js';
 import {
   AnyObject,
@@ -13,7 +13,7 @@ import {
   resolveConnector,
   routesReferencing,
 } from '../model.js';
-import { jsonSchema, validationError } from '../validation.js';
+import { jsonSchema } from '../validation.js';
 
 const tags = ['connectors'];
 const IdParams = jsonSchema(z.object({ id: z.string().min(1).max(64) }));
@@ -85,12 +85,8 @@ export function registerConnectors(app: FastifyInstance, ctx: ApiContext): void 
       },
     },
     async (req, reply) => {
-      const { id } = req.params as { id: string };
       const body = req.body as Record<string, unknown>;
-      if (body.id !== undefined && body.id !== id) {
-        throw validationError([{ path: 'id', reason: `must equal the id in the URL (${id})` }], 'body');
-      }
-      const rev0 = expectedRev(req, body);
+      const { id, rev: rev0 } = replaceTarget(req, body);
       const existing = await ctx.store.get<Connector>(KINDS.connectors, id);
       if (existing === undefined) throw new Errors.HUB_ERR_NOT_FOUND('connector', id);
       const { rev: _r, ...rest } = body;

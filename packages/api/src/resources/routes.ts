@@ -4,7 +4,7 @@ import { compileTable, explain, Route, RouteTableName } from '@hub/routing';
 import type { ConfigDoc } from '@hub/store';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { type ApiContext, audit, etag, expectedRev } from '../context.js';
+import { type ApiContext, audit, etag, expectedRev, replaceTarget } from '../context.js';
 import { AnyObject, checkStoreId, KINDS, loadKind, validateTable } from '../model.js';
 import { jsonSchema, validationError } from '../validation.js';
 
@@ -131,12 +131,8 @@ export function registerRoutes(app: FastifyInstance, ctx: ApiContext): void {
       },
     },
     async (req, reply) => {
-      const { id } = req.params as { id: string };
       const body = req.body as Record<string, unknown>;
-      if (body.id !== undefined && body.id !== id) {
-        throw validationError([{ path: 'id', reason: `must equal the id in the URL (${id})` }], 'body');
-      }
-      const rev0 = expectedRev(req, body);
+      const { id, rev: rev0 } = replaceTarget(req, body);
       const all = await loadKind<Route>(ctx.store, KINDS.routes);
       const existing = all.get(id);
       if (existing === undefined) throw new Errors.HUB_ERR_NOT_FOUND('route', id);
