@@ -98,6 +98,15 @@ test('writes, conflicts and errors over HTTP', async () => {
     body: JSON.stringify({ ...route, order: 30 }),
   });
   assert.equal(stale.status, 409);
+  // The body's id must match the URL's: 400 naming `id`, nothing written.
+  const mismatch = await fetch(`${base}/v1/routes/kr`, {
+    method: 'PUT',
+    headers: admin,
+    body: JSON.stringify({ ...route, id: 'other', order: 40 }),
+  });
+  assert.equal(mismatch.status, 400);
+  const mm = (await mismatch.json()) as { details: { issues: Array<{ path: string }> } };
+  assert.equal(mm.details.issues[0]?.path, 'id');
   const invalid = await fetch(`${base}/v1/routes`, {
     method: 'POST',
     headers: admin,
