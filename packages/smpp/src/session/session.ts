@@ -17,6 +17,7 @@ import {
 import { allowed, isBindCommand, isBound, SessionState, type Side } from './state.js';
 import { downgradeStatus, InterfaceVersion, Status } from './status.js';
 import { Window } from './window.js';
+import { WriteCoalescer } from './write-coalescer.js';
 
 /** Why a session ended (gosmpp-style close reasons). */
 export type CloseReason =
@@ -164,6 +165,8 @@ export class SmppSession extends EventEmitter<SmppSessionEvents> {
   protected readonly socket: Socket;
   protected readonly timings: Required<Omit<SessionTimings, 'windowWaitMs'>> & { windowWaitMs: number };
   protected readonly window: Window<string, SmppPdu>;
+  /** Every PDU Hub sends goes through here: one socket write per tick, not per PDU. */
+  readonly #out: WriteCoalescer;
   #state: SessionState = SessionState.OPEN;
   #version: number = InterfaceVersion.V34;
   #sequence = 0;
@@ -184,6 +187,7 @@ export class SmppSession extends EventEmitter<SmppSessionEvents> {
     super();
     this.node = node;
     this.socket = node.socket as Socket;
+    this.#out = new WriteCoalescer(this.socket);
     this.side = init.side;
     this.#onRequest = init.onRequest;
     const t = init.timings;
@@ -345,6 +349,7 @@ export class SmppSession extends EventEmitter<SmppSessionEvents> {
     if (this.#closeReason !== undefined || this.#finished) return;
     this.#closeReason = reason;
     this.#clearIdle();
+    this.#out.flush();
     this.socket.end();
     // Kept ref'd on purpose: a half-closed socket with paused reads is not an active handle, and
     // without this timer the process could exit (or a shutdown hang) before the socket is released.
@@ -355,6 +360,7 @@ export class SmppSession extends EventEmitter<SmppSessionEvents> {
   destroy(reason: CloseReason = 'closed'): void {
     if (this.#finished) return;
     this.#closeReason ??= reason;
+    this.#out.flush(); // a PDU written just before (generic_nack, unbind_resp) still leaves
     this.socket.destroy();
   }
 
@@ -457,7 +463,7 @@ export class SmppSession extends EventEmitter<SmppSessionEvents> {
       cb?.(new Error('socket is not writable'));
       return;
     }
-    this.socket.write(buf, cb);
+    this.#out.write(buf, cb);
   }
 
   #nack(sequence: number, status: number): void {
@@ -613,6 +619,7 @@ export class SmppSession extends EventEmitter<SmppSessionEvents> {
     this.socket.removeAllListeners('readable');
     this.socket.on('data', () => {});
     this.socket.resume();
+    this.#out.flush();
     if (this.socket.writable) this.socket.end(nack);
     this.#graceTimer = setTimeout(() => this.socket.destroy(), this.timings.closeGraceMs);
   }
