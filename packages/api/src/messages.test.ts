@@ -103,7 +103,7 @@ test('search by account with time, state and recipient filters', async () => {
   assert.equal((await h.call('read', 'GET', '/v1/messages')).json.details.field, 'account');
 });
 
-test('cancel removes a queued message from the route or connector queue; 409 once sent or final', async () => {
+test('cancel removes a queued message from the route or connector queue, or withdraws it by state; 409 once sent, taken or final', async () => {
   const queued = await h.message('acme');
   await h.bus.enqueue(Queues.route, queued);
   const c = await h.call('operator', 'POST', `/v1/messages/${queued.id}/cancel`);
@@ -131,11 +131,19 @@ test('cancel removes a queued message from the route or connector queue; 409 onc
   await h.messages.transition(sent.id, 'routed', 'routed');
   await h.messages.transition(sent.id, 'submitted', 'upstream_ack');
   assert.equal((await h.call('operator', 'POST', `/v1/messages/${sent.id}/cancel`)).status, 409);
-  // Accepted but no longer waiting (a router holds it): cannot cancel.
-  const gone = await h.message('acme');
-  assert.equal((await h.call('operator', 'POST', `/v1/messages/${gone.id}/cancel`)).status, 409);
-  assert.equal(await h.messages.state(gone.id), 'accepted');
-  assert.equal((await h.call('read', 'POST', `/v1/messages/${gone.id}/cancel`)).status, 403);
+  // Waiting without a job of its own (in a shared batch job, or held by a router): withdrawn by its
+  // state; whoever reaches it next finds it final. Once a connector took it, it cannot be.
+  const batched = await h.message('acme');
+  assert.equal((await h.call('read', 'POST', `/v1/messages/${batched.id}/cancel`)).status, 403);
+  const b = await h.call('operator', 'POST', `/v1/messages/${batched.id}/cancel`);
+  assert.equal(b.status, 200, JSON.stringify(b.json));
+  assert.equal(await h.messages.state(batched.id), 'deleted');
+  const taken = await h.message('acme');
+  await h.messages.transition(taken.id, 'routed', 'routed');
+  await h.messages.update(taken.id, { route: { routeId: 'r', connector: 'smsc-9' } });
+  assert.equal(await h.messages.take(taken.id), 'routed');
+  assert.equal((await h.call('operator', 'POST', `/v1/messages/${taken.id}/cancel`)).status, 409);
+  assert.equal(await h.messages.state(taken.id), 'routed');
 });
 
 test('retry: only failed messages; back to accepted and re-queued on the route queue under a fresh job id', async () => {

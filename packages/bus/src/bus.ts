@@ -49,6 +49,19 @@ export interface EnqueueOptions {
 export interface EnqueueManyOptions {
   /** See {@link EnqueueOptions.validate}. */
   readonly validate?: boolean;
+  /**
+   * Carry payloads that are due now in shared batch jobs (see {@link Bus.enqueueBatched}) instead of one
+   * job each; delayed payloads still get a job each. Default `false`.
+   */
+  readonly batch?: boolean;
+}
+
+/** Options of {@link Bus.enqueueBatched}. */
+export interface EnqueueBatchedOptions {
+  /** See {@link EnqueueOptions.jobId}: used when the payload ends up in a job of its own. */
+  readonly jobId?: string;
+  /** See {@link EnqueueOptions.validate}. */
+  readonly validate?: boolean;
 }
 
 /** What {@link Bus.enqueue} returns. */
@@ -92,6 +105,8 @@ export interface BusWorker {
   close(): Promise<void>;
   /** Resolves once the worker's connections are ready (useful in tests). */
   ready(): Promise<void>;
+  /** Changes how many payloads run in parallel (e.g. as receiver binds come and go); at least 1. */
+  setConcurrency(n: number): void;
 }
 
 /** The message bus. */
@@ -116,11 +131,31 @@ export interface Bus {
     opts?: EnqueueManyOptions,
   ): Promise<EnqueueResult[]>;
   /**
+   * Adds `payload` to the queue together with whatever else this process enqueues on the same queue in the
+   * same event-loop turn: up to {@link BATCH_MAX} payloads due now travel in one BullMQ job (a *batch
+   * job*), which divides the queue's per-job Redis work (add, fetch, lock, complete, events) by the batch
+   * size. A payload alone, or one with a delay, gets a job of its own (with its job id).
+   *
+   * Resolves once Redis stored the job that carries it; rejects with {@link Bus.enqueue}'s errors (the
+   * whole batch failed: the caller retries or answers "try later"). Batched payloads lose job-id
+   * deduplication and {@link Bus.remove}: use it where the processor is idempotent and cancel does not
+   * rely on removing the job (the message store's state decides). Workers process batch jobs
+   * transparently (see {@link Bus.worker}).
+   */
+  enqueueBatched<T>(def: QueueDef<T>, payload: T, opts?: EnqueueBatchedOptions): Promise<void>;
+  /**
    * Starts a worker. The processor receives the validated payload. Errors it throws:
    * - HubError with recovery `permanent` (or an invalid payload): the job fails at once, no retry;
    * - `throttled`: the whole queue pauses for `details.retryAfterMs` (or `throttleMs`) and the job goes back
    *   to waiting without using an attempt;
    * - anything else: retried with exponential backoff up to the catalog's attempts.
+   *
+   * A batch job (see {@link Bus.enqueueBatched}) runs the processor once per payload, at most
+   * `concurrency` payloads at a time across all the worker's jobs. A payload that fails, or is invalid, is
+   * re-enqueued as a job of its own (its job id, a delay from the error: the backoff base, or the throttle
+   * pause) where the rules above apply; after a `throttled` error the payloads not yet started follow it
+   * and the queue pauses. The batch job completes once those re-enqueues are stored; if they cannot be,
+   * it fails and runs again whole, so processors must be idempotent (they are: at-least-once).
    */
   worker<T>(
     def: QueueDef<T>,
@@ -143,6 +178,56 @@ export interface Bus {
 }
 
 const KEEP_COMPLETED = true;
+
+/** Most payloads one batch job carries (see {@link Bus.enqueueBatched}). */
+export const BATCH_MAX = 128;
+
+/** BullMQ job name of batch jobs; single jobs are named after the queue's catalog key. */
+const BATCH_JOB = 'batch';
+
+/** One payload inside a batch job, with the job id it gets if it must go on alone. */
+interface BatchItem {
+  readonly p: unknown;
+  readonly j?: string;
+}
+
+/** Data of a batch job. */
+interface BatchEnvelope {
+  readonly v: 1;
+  readonly items: BatchItem[];
+}
+
+/** A counting semaphore (batch items of one worker share its `concurrency`). */
+class Slots {
+  #free: number;
+  #size: number;
+  readonly #waiting: Array<() => void> = [];
+  constructor(n: number) {
+    this.#size = Math.max(1, n);
+    this.#free = this.#size;
+  }
+  resize(n: number): void {
+    const size = Math.max(1, Math.trunc(n));
+    this.#free += size - this.#size;
+    this.#size = size;
+    while (this.#free > 0 && this.#waiting.length > 0) {
+      this.#free--;
+      this.#waiting.shift()?.();
+    }
+  }
+  acquire(): Promise<void> {
+    if (this.#free > 0) {
+      this.#free--;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.#waiting.push(resolve));
+  }
+  release(): void {
+    const next = this.#free >= 0 ? this.#waiting.shift() : undefined;
+    if (next !== undefined) next();
+    else this.#free++;
+  }
+}
 
 /** The payload parsed by the queue's schema (defaults applied); `HUB_ERR_VALIDATION` when it does not fit. */
 function checked<T>(def: QueueDef<T>, payload: T): T {
@@ -175,6 +260,7 @@ export function createBus(opts: BusOptions): Bus {
   const log = opts.logger;
   const queues = new Map<string, Queue>();
   const workers = new Set<BusWorker>();
+  const batchers = new Map<string, MicroBatcher<{ data: unknown; jobId: string | undefined }>>();
   let commandClient: RedisClient | undefined;
   let closed = false;
   let closing: Promise<void> | undefined;
@@ -227,11 +313,19 @@ export function createBus(opts: BusOptions): Bus {
       if (closed) throw new Errors.HUB_ERR_BUS_CLOSED();
       if (payloads.length === 0) return [];
       const now = Date.now();
-      const jobs = payloads.map((p) => {
+      const items = payloads.map((p) => {
         const data = o.validate === false ? p : checked(def, p);
-        const jobId = def.jobId(data);
-        return { name: def.key, data, opts: jobOptions(def, data, jobId, {}, now) };
+        return { data, jobId: def.jobId(data) };
       });
+      if (o.batch === true) {
+        await addBatched(def as QueueDef<unknown>, items, now);
+        return items.map((it) => ({ jobId: it.jobId ?? '' }));
+      }
+      const jobs = items.map(({ data, jobId }) => ({
+        name: def.key,
+        data,
+        opts: jobOptions(def, data, jobId, {}, now),
+      }));
       try {
         const added = await queueOf(def as QueueDef<unknown>).addBulk(jobs);
         return added.map((j, i) => ({ jobId: j.id ?? jobs[i]?.opts.jobId ?? '' }));
@@ -247,6 +341,25 @@ export function createBus(opts: BusOptions): Bus {
       }
     },
 
+    enqueueBatched<T>(def: QueueDef<T>, payload: T, o: EnqueueBatchedOptions = {}): Promise<void> {
+      if (closed) return Promise.reject(new Errors.HUB_ERR_BUS_CLOSED());
+      let data: T;
+      try {
+        data = o.validate === false ? payload : checked(def, payload);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+      let b = batchers.get(def.name);
+      if (b === undefined) {
+        b = new MicroBatcher({
+          maxItems: BATCH_MAX,
+          flush: (items) => addBatched(def as QueueDef<unknown>, items, Date.now()),
+        });
+        batchers.set(def.name, b);
+      }
+      return b.add({ data, jobId: o.jobId ?? def.jobId(data) });
+    },
+
     worker<T>(
       def: QueueDef<T>,
       processor: (payload: T, job: JobInfo) => Promise<unknown>,
@@ -255,9 +368,12 @@ export function createBus(opts: BusOptions): Bus {
       if (closed) throw new Errors.HUB_ERR_BUS_CLOSED();
       const conn = opts.connection.client('blocking');
       const lockDuration = wo.lockDurationMs ?? 30_000;
+      const slots = new Slots(wo.concurrency ?? 10);
       const w: Worker = new Worker(
         def.name,
         async (job: Job) => {
+          if (job.name === BATCH_JOB)
+            return runBatch(def as QueueDef<unknown>, job, processor as never, slots, wo);
           const r = def.schema.safeParse(job.data);
           if (!r.success) throw new UnrecoverableError(`HUB_ERR_VALIDATION: ${describeIssues(r.error)}`);
           try {
@@ -318,6 +434,12 @@ export function createBus(opts: BusOptions): Bus {
           return closing;
         },
         ready: () => w.waitUntilReady().then(() => undefined),
+        setConcurrency(n) {
+          const c = Math.max(1, Math.trunc(n));
+          if (c === w.concurrency) return;
+          w.concurrency = c;
+          slots.resize(c);
+        },
       };
       workers.add(handle);
       return handle;
@@ -349,6 +471,131 @@ export function createBus(opts: BusOptions): Bus {
     },
   };
 
+  /**
+   * Adds payloads, putting those due now into batch jobs: grouped by BullMQ priority (a batch job has one),
+   * at most {@link BATCH_MAX} each. A group of one, and every delayed payload, gets a job of its own.
+   */
+  async function addBatched(
+    def: QueueDef<unknown>,
+    items: ReadonlyArray<{ data: unknown; jobId: string | undefined }>,
+    now: number,
+    delays?: readonly number[],
+  ): Promise<void> {
+    const singles: Array<{ name: string; data: unknown; opts: ReturnType<typeof jobOptions> }> = [];
+    const groups = new Map<number, BatchItem[]>();
+    items.forEach((it, i) => {
+      const delay = delays?.[i] ?? def.delay(it.data, now);
+      if (delay > 0 || items.length === 1) {
+        singles.push({
+          name: def.key,
+          data: it.data,
+          opts: jobOptions(def, it.data, it.jobId, { delay }, now),
+        });
+        return;
+      }
+      const prio = def.prioritized ? def.priority(it.data) : 0;
+      let g = groups.get(prio);
+      if (g === undefined) {
+        g = [];
+        groups.set(prio, g);
+      }
+      g.push(it.jobId === undefined ? { p: it.data } : { p: it.data, j: it.jobId });
+    });
+    const jobs = [...singles];
+    for (const [prio, g] of groups) {
+      if (g.length === 1 && g[0] !== undefined) {
+        const one = items.find((it) => it.data === g[0]?.p);
+        jobs.push({
+          name: def.key,
+          data: g[0].p,
+          opts: jobOptions(def, g[0].p, one?.jobId, { delay: 0 }, now),
+        });
+        continue;
+      }
+      for (let i = 0; i < g.length; i += BATCH_MAX) {
+        const data: BatchEnvelope = { v: 1, items: g.slice(i, i + BATCH_MAX) };
+        jobs.push({
+          name: BATCH_JOB,
+          data,
+          opts: {
+            ...(def.prioritized ? { priority: prio } : {}),
+            attempts: def.defaults.attempts,
+            backoff: { type: 'exponential', delay: def.defaults.backoffMs },
+            removeOnComplete: KEEP_COMPLETED,
+            removeOnFail: { age: def.defaults.removeOnFail.age, count: def.defaults.removeOnFail.count },
+          },
+        });
+      }
+    }
+    try {
+      await queueOf(def).addBulk(jobs);
+    } catch (err) {
+      if (closed) throw new Errors.HUB_ERR_BUS_CLOSED({ cause: err });
+      throw new Errors.HUB_ERR_BUS_ENQUEUE_FAILED(
+        `${items.length} payload(s)`,
+        def.name,
+        (err as Error).message,
+        { cause: err },
+      );
+    }
+  }
+
+  /**
+   * Runs the payloads of one batch job through `processor` (see {@link Bus.worker}); what fails goes on
+   * as jobs of their own. Throws only when those cannot be stored (the batch then runs again).
+   */
+  async function runBatch(
+    def: QueueDef<unknown>,
+    job: Job,
+    processor: (payload: unknown, job: JobInfo) => Promise<unknown>,
+    slots: Slots,
+    wo: WorkerOptions,
+  ): Promise<void> {
+    const env = job.data as Partial<BatchEnvelope> | undefined;
+    if (env?.v !== 1 || !Array.isArray(env.items))
+      throw new UnrecoverableError('HUB_ERR_VALIDATION: batch job without items');
+    const info: JobInfo = {
+      id: '',
+      attemptsMade: job.attemptsMade,
+      attemptsStarted: job.attemptsStarted,
+      queue: def.name,
+    };
+    const again: Array<{ item: BatchItem; delay: number }> = [];
+    let pause: number | undefined;
+    await Promise.all(
+      env.items.map(async (item) => {
+        await slots.acquire();
+        try {
+          if (pause !== undefined) {
+            again.push({ item, delay: pause });
+            return;
+          }
+          const r = def.schema.safeParse(item.p);
+          // Invalid: on its own it fails for good, visibly, like any invalid job.
+          if (!r.success) again.push({ item, delay: 0 });
+          else await processor(r.data, info);
+        } catch (err) {
+          let delay = def.defaults.backoffMs;
+          if (isHubError(err) && err.recovery === 'throttled') {
+            const after = err.details?.retryAfterMs;
+            delay = typeof after === 'number' && after > 0 ? after : (wo.throttleMs ?? 1_000);
+            pause = Math.max(pause ?? 0, delay);
+          } else if (isHubError(err) && err.recovery === 'permanent') delay = 0;
+          else log?.warn({ err, queue: def.name }, 'payload of a batch job failed; retried alone');
+          again.push({ item, delay });
+        } finally {
+          slots.release();
+        }
+      }),
+    );
+    if (pause !== undefined) await queueOf(def).rateLimit(pause);
+    if (again.length === 0) return;
+    // Each on its own now: one job each, so the usual retry, throttle and failure rules apply.
+    await Promise.all(
+      again.map(({ item, delay }) => addBatched(def, [{ data: item.p, jobId: item.j }], Date.now(), [delay])),
+    );
+  }
+
   /** Pointer to a message's latest tracked job; the queue name's hash tag keeps it in the queue's slot. */
   function latestKey(queueName: string, plainJobId: string): string {
     return `${prefix}:${queueName}:latest:${plainJobId}`;
@@ -357,6 +604,7 @@ export function createBus(opts: BusOptions): Bus {
   async function shutdown(): Promise<void> {
     // Workers first: their in-flight jobs may still enqueue (route → connector), so producers stay open.
     await Promise.allSettled([...workers].map((w) => w.close()));
+    await Promise.allSettled([...batchers.values()].map((b) => b.drain()));
     closed = true;
     await Promise.allSettled([...queues.values()].map((q) => q.close()));
     queues.clear();

@@ -220,7 +220,10 @@ export class ConnectorWorker {
     this.#running.set(r.id, r);
     await r.connector.start();
     if (this.#running.get(r.id) !== r) return; // replaced or stopped meanwhile
-    const concurrency = config.kind === 'smpp' ? config.windowSize * config.binds : 10;
+    // SMPP: three windows' worth of jobs, so the store work before and after each submit (take, link,
+    // transition) overlaps the window instead of leaving slots idle; the excess waits for a window slot
+    // in the session (up to the response timeout).
+    const concurrency = config.kind === 'smpp' ? config.windowSize * config.binds * 3 : 10;
     r.worker = this.#o.bus.worker(Queues.connector(r.id), (msg, job) => this.process(r.id, msg, job), {
       concurrency,
       lockDurationMs: this.#o.lockDurationMs ?? 5_000,
@@ -258,7 +261,8 @@ export class ConnectorWorker {
     const r = this.#running.get(connectorId);
     if (r === undefined) throw new Errors.HUB_ERR_CONNECTOR_WORKER_NOT_RUNNING(connectorId);
     const by = this.#o.instance;
-    const state = await this.#o.store.state(msg.id);
+    // Taken: from here a cancel of a message in a shared batch job answers "being sent".
+    const state = await (this.#o.store.take?.(msg.id) ?? this.#o.store.state(msg.id));
     if (state === undefined) {
       this.#o.log.warn(
         { id: msg.id, connector: r.id },
@@ -474,7 +478,8 @@ export class ConnectorWorker {
       // A re-sent receipt PDU enqueued while the first is still queued collapses into one job.
       ...(EVENT_ID.test(eventId) ? { eventId } : {}),
     };
-    await this.#o.bus.enqueue(Queues.events, ev);
+    // Receipts arriving together share one job (see Bus.enqueueBatched); still stored before the resp.
+    await this.#o.bus.enqueueBatched(Queues.events, ev);
   }
 
   async #onMo(r: Running, mo: UpstreamMo): Promise<void> {

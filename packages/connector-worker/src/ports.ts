@@ -15,6 +15,11 @@ export interface WorkerLogger {
 export interface WorkerStore {
   /** Current state only, or `undefined` for an unknown/expired record. */
   state(id: string): Promise<MessageState | undefined>;
+  /**
+   * The state, marking a waiting message taken for sending so a cancel no longer withdraws it (see
+   * `@hub/store` `MessageStore.take`). Optional: without it the worker reads {@link WorkerStore.state}.
+   */
+  take?(id: string): Promise<MessageState | undefined>;
   /** The whole record, or `undefined`; with `history: false` its history is not read (comes back empty). */
   get(id: string, opts?: { history?: boolean }): Promise<HubMessage | undefined>;
   /**

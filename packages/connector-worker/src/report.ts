@@ -7,7 +7,8 @@ import { buildReport, type HubMessage, type IdGenerator, type ReportFacts, repor
  *
  * The job id is `r-<message id>-<state>` (the router uses the same form), so a job retried after a crash,
  * or two receipts for segments of one message racing each other, enqueue it once while the first copy is
- * still queued. Callers enqueue the report *before* recording the state change: a crash in between then
+ * still queued; reports enqueued in the same turn share a batch job instead (`Bus.enqueueBatched`), where
+ * that deduplication does not apply (at least once: a rare duplicate report, never a lost one). Callers enqueue the report *before* recording the state change: a crash in between then
  * repeats the report (at least once) instead of losing it.
  *
  * Throws the bus's errors (`HUB_ERR_BUS_ENQUEUE_FAILED`, temporary): let the job retry.
@@ -21,7 +22,8 @@ export async function enqueueReport(
   if (!reportOwed(msg, facts.state) || msg.origin.account === undefined) return false;
   const report = buildReport(msg, facts, ids.next());
   // Built here from a validated message: the outbox worker validates it again on dequeue.
-  await bus.enqueue(Queues.outbox(msg.origin.account), report, {
+  // Reports built in the same turn (a burst of receipts) share one job; alone, it keeps its job id.
+  await bus.enqueueBatched(Queues.outbox(msg.origin.account), report, {
     jobId: `r-${msg.id}-${facts.state}`,
     validate: false,
   });

@@ -318,7 +318,8 @@ export class Mm7Gateway {
       this.#o.instance,
     );
     // Answer only after Redis has both the record and the job.
-    await Promise.all([this.#o.store.put(msg), this.#o.bus.enqueue(Queues.route, msg)]);
+    // Submits arriving together share one route job (Bus.enqueueBatched); both stored before the answer.
+    await Promise.all([this.#o.store.put(msg), this.#o.bus.enqueueBatched(Queues.route, msg)]);
     return formatId(msg.id, account.idBase);
   }
 
@@ -343,12 +344,11 @@ export class Mm7Gateway {
     const msg = await this.#owned(account, m.messageId);
     if (isFinal(msg.state))
       throw new Errors.HUB_ERR_GATEWAY_MM7_NOT_POSSIBLE('cancel', m.messageId, `already ${msg.state}`);
-    if (!(await this.#withdraw(msg)))
+    const info = { by: this.#o.instance, detail: 'MM7 CancelReq' };
+    if (await this.#withdraw(msg)) await this.#o.store.transition(msg.id, 'deleted', 'cancel', info);
+    // Due now, it waits in a shared batch job: cancelled by its state unless a connector took it.
+    else if ((await this.#o.store.withdraw?.(msg.id, 'deleted', 'cancel', info)) === undefined)
       throw new Errors.HUB_ERR_GATEWAY_MM7_NOT_POSSIBLE('cancel', m.messageId, 'already sent on');
-    await this.#o.store.transition(msg.id, 'deleted', 'cancel', {
-      by: this.#o.instance,
-      detail: 'MM7 CancelReq',
-    });
   }
 
   async #replace(account: Account, req: DecodedMm7Request, m: Mm7ReplaceReq): Promise<void> {

@@ -13,6 +13,11 @@ export interface Mm7MessageStore {
   transition(id: string, to: MessageState, hop: Hop, info?: StampInfo): Promise<unknown>;
   /** Adds a hop stamp without a state change; throws `HUB_ERR_NOT_FOUND` when the record expired. */
   stamp(id: string, hop: Hop, info?: StampInfo): Promise<void>;
+  /**
+   * Cancels a message waiting in a shared batch job unless a connector already took it (`@hub/store`
+   * `MessageStore.withdraw`); `undefined` when it could not. Optional.
+   */
+  withdraw?(id: string, to: MessageState, hop: Hop, info?: StampInfo): Promise<unknown>;
 }
 
 /** Logger surface (pino fits). */

@@ -184,8 +184,9 @@ export class SmppGateway {
       }
       const jobs = () => [
         // The gateway built (and validated) these a moment ago: the worker validates again on dequeue.
+        // Due now → shared batch jobs (a cancel_sm then goes by the record's state, see #cancel).
         ...[...byQueue.values()].map((g) =>
-          options.bus.enqueueMany(g.queue, g.payloads, { validate: false }),
+          options.bus.enqueueMany(g.queue, g.payloads, { validate: false, batch: true }),
         ),
         // Rare (ended at routing): one at a time, validated, under the per message+state job id.
         ...reports.map((r) => options.bus.enqueue(r.queue, r.payload, { jobId: r.jobId })),
@@ -348,8 +349,11 @@ export class SmppGateway {
     if (s.bindType === 'rx' || s.bindType === 'trx') {
       const rt = this.#runtime(account);
       rt.receivers.push(s);
+      // One window's worth of deliveries in flight per receiver bind (they are spread over the binds).
+      const concurrency = this.#o.listener.windowSize * rt.receivers.filter((r) => !r.closed).length;
+      rt.worker?.setConcurrency(concurrency);
       rt.worker ??= this.#o.bus.worker(Queues.outbox(account.id), (msg) => this.#deliver(account, msg), {
-        concurrency: this.#o.listener.windowSize,
+        concurrency,
         lockDurationMs: this.#o.workers?.lockDurationMs ?? 30_000,
         ...(this.#o.workers?.stalledIntervalMs === undefined
           ? {}
@@ -378,7 +382,7 @@ export class SmppGateway {
       const w = rt.worker;
       rt.worker = undefined;
       void w.close();
-    }
+    } else rt.worker?.setConcurrency(this.#o.listener.windowSize * rt.receivers.length);
   }
 
   // ---- requests from ESMEs -------------------------------------------------------------------------
@@ -727,11 +731,11 @@ export class SmppGateway {
     const removed =
       (await this.#o.bus.remove(Queues.route, msg.id)) ||
       (msg.route !== undefined && (await this.#o.bus.remove(Queues.connector(msg.route.connector), msg.id)));
-    if (!removed) throw new Errors.HUB_ERR_CANCEL_FAILED(msg.id, 'already sent upstream');
-    await this.#o.store.transition(msg.id, 'deleted', 'cancel', {
-      by: this.#o.instance,
-      detail: 'cancel_sm',
-    });
+    const info = { by: this.#o.instance, detail: 'cancel_sm' };
+    if (removed) await this.#o.store.transition(msg.id, 'deleted', 'cancel', info);
+    // Due now, it waits in a shared batch job: cancelled by its state unless a connector took it.
+    else if ((await this.#o.store.withdraw?.(msg.id, 'deleted', 'cancel', info)) === undefined)
+      throw new Errors.HUB_ERR_CANCEL_FAILED(msg.id, 'already sent upstream');
     return { status: 0 };
   }
 

@@ -140,6 +140,40 @@ describe('routing at ingest', () => {
     c.close();
   });
 
+  test('cancel_sm of messages due now (in a shared batch job): withdrawn by state unless a connector took it', async () => {
+    const c = await PduClient.connect(g.port);
+    await c.bind('acme', { type: 'tx' });
+    // Submitted together: they travel in one batch job on the connector queue, which cannot be removed alone.
+    const subs = await Promise.all(
+      [1, 2, 3, 4].map((i) =>
+        c.request('submit_sm', {
+          source_addr: '12345',
+          dest_addr_ton: 1,
+          dest_addr_npi: 1,
+          destination_addr: `49170000001${i}`,
+          short_message: Buffer.from(`now ${i}`),
+        }),
+      ),
+    );
+    const raw = subs.map((s) => String(s.pdu.message_id));
+    const ids = raw.map((r) => parseId(r) as string);
+    const cancel = (i: number) =>
+      c.request('cancel_sm', {
+        message_id: raw[i],
+        source_addr: '12345',
+        destination_addr: `49170000001${i + 1}`,
+      });
+    assert.equal((await cancel(0)).pdu.command_status, 0);
+    assert.equal((await h.record(ids[0] as string))?.state, 'deleted');
+    // A connector worker takes the next one for sending: from then on it cannot be cancelled.
+    assert.equal(await h.store.take(ids[1] as string), 'routed');
+    assert.equal((await cancel(1)).pdu.command_status, SmppStatus.ESME_RCANCELFAIL);
+    assert.equal((await h.record(ids[1] as string))?.state, 'routed');
+    // And a worker that reaches a cancelled one finds it final and does not send it.
+    assert.equal(await h.store.take(ids[0] as string), 'deleted');
+    c.close();
+  });
+
   test('replace_sm of a routed message re-routes it on the connector queue; cancel_sm then removes it there', async () => {
     const c = await PduClient.connect(g.port);
     await c.bind('acme', { type: 'tx' });

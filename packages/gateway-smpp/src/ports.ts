@@ -13,6 +13,12 @@ export interface GatewayStore {
   transition(id: string, to: MessageState, hop: Hop, info?: StampInfo): Promise<unknown>;
   /** Adds a hop stamp without a state change. */
   stamp(id: string, hop: Hop, info?: StampInfo): Promise<void>;
+  /**
+   * Cancels a message waiting in a shared batch job unless a connector already took it (see `@hub/store`
+   * `MessageStore.withdraw`); `undefined` when it could not. Optional: without it such a message cannot
+   * be cancelled.
+   */
+  withdraw?(id: string, to: MessageState, hop: Hop, info?: StampInfo): Promise<unknown>;
 }
 
 /** Reassembly of concatenated submits across PDUs, sessions and instances (Redis-backed). */

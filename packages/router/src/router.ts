@@ -124,20 +124,34 @@ export class Router {
     switch (plan.type) {
       case 'connector': {
         const { route } = plan;
-        await this.#o.store.transition(msg.id, 'routed', 'routed', plan.info);
+        try {
+          await this.#o.store.transition(msg.id, 'routed', 'routed', plan.info);
+        } catch (err) {
+          // Cancelled (or otherwise ended) while it waited in a shared batch job: nothing to route.
+          if (!isHubError(err, 'HUB_ERR_ILLEGAL_TRANSITION')) throw err;
+          this.#o.log.info({ id: msg.id }, 'message no longer waiting for routing; dropped');
+          return;
+        }
         this.#o.log.debug?.(
           { id: msg.id, routeId: plan.routeId, connector: plan.connector },
           'message routed to a connector',
         );
         // `msg` was validated on dequeue and the route comes from the compiled table: no second zod pass
         // here (the connector worker validates the job on dequeue).
-        await this.#o.bus.enqueue(
-          Queues.connector(plan.connector),
-          { ...msg, state: 'routed', route },
-          jobId === undefined || jobId === jobIdFor(msg.id)
-            ? { validate: false }
-            : { jobId, track: true, validate: false },
-        );
+        // Messages routed in the same turn share a batch job (a cancel then goes by the record's state);
+        // a retry's fresh job id stays tracked on a job of its own.
+        if (jobId === undefined || jobId === jobIdFor(msg.id))
+          await this.#o.bus.enqueueBatched(
+            Queues.connector(plan.connector),
+            { ...msg, state: 'routed', route },
+            { validate: false },
+          );
+        else
+          await this.#o.bus.enqueue(
+            Queues.connector(plan.connector),
+            { ...msg, state: 'routed', route },
+            { jobId, track: true, validate: false },
+          );
         return;
       }
       case 'account':

@@ -285,3 +285,30 @@ test('transition applies a patch and an extra stamp in the same step, not on an 
     (e: unknown) => isHubError(e, 'HUB_ERR_VALIDATION'),
   );
 });
+
+test('take marks a waiting message; withdraw then refuses it, and withdraws one not taken', async () => {
+  const taken = sms();
+  const free = sms();
+  await store.put(taken);
+  await store.put(free);
+  assert.equal(await store.take(taken.id), 'accepted');
+  assert.equal(await store.withdraw(taken.id, 'deleted', 'cancel', { by: 'test' }), undefined);
+  assert.equal(await store.state(taken.id), 'accepted', 'a taken message stays as it was');
+
+  const r = await storeB.withdraw(free.id, 'deleted', 'cancel', { by: 'test' });
+  assert.equal(r?.state, 'deleted');
+  // The sender comes later: it sees the final state and does not send.
+  assert.equal(await store.take(free.id), 'deleted');
+  assert.equal(await store.withdraw(free.id, 'deleted', 'cancel'), undefined, 'deleted → deleted is refused');
+  assert.equal(await store.take('ffffffffffffffff'), undefined);
+  await assert.rejects(store.withdraw('ffffffffffffffff', 'deleted', 'cancel'), (e: unknown) =>
+    isHubError(e, 'HUB_ERR_NOT_FOUND'),
+  );
+  // A submitted message is not marked again and cannot be withdrawn.
+  const sent = sms();
+  await store.put(sent);
+  await store.transition(sent.id, 'routed', 'routed');
+  await store.transition(sent.id, 'submitted', 'upstream_ack');
+  assert.equal(await store.take(sent.id), 'submitted');
+  assert.equal(await store.withdraw(sent.id, 'deleted', 'cancel'), undefined);
+});

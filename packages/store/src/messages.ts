@@ -1,4 +1,4 @@
-import { Errors } from '@hub/errors';
+import { Errors, isHubError } from '@hub/errors';
 import {
   transition as decide,
   type HistoryEntry,
@@ -102,6 +102,11 @@ export interface TransitionOptions {
    * Throws `HUB_ERR_VALIDATION` for a field that is not patchable.
    */
   readonly patch?: MessagePatch;
+  /**
+   * Refuse (`HUB_ERR_ILLEGAL_TRANSITION`) unless the message still waits (`accepted`, `routed`) and no
+   * sender has taken it (see {@link MessageStore.take}); not with `retry`. {@link MessageStore.withdraw} uses it.
+   */
+  readonly guardTaken?: boolean;
   /** A hop stamp appended after the transition's entry in the same script, dated `at`, as {@link MessageStore.stamp} would. */
   readonly stamp?: { readonly hop: Hop; readonly at: number; readonly info?: StampInfo };
 }
@@ -158,6 +163,9 @@ ${APPEND}
 local from = redis.call('HGET', KEYS[1], 'state')
 if not from then return {'missing'} end
 local to = ARGV[1]
+if ARGV[4] == '2' and ((from ~= 'accepted' and from ~= 'routed') or redis.call('HEXISTS', KEYS[1], 'taken') == 1) then
+  return {'taken', from}
+end
 local row = (ARGV[4] == '1' and R or T)[from]
 local outcome = row and row[to]
 if not outcome then return {'illegal', from} end
@@ -176,6 +184,13 @@ else
   redis.call('HSET', KEYS[1], 'updatedAt', ARGV[3])
 end
 return {outcome, from, state}
+`);
+
+// KEYS: record. ARGV: now. A message still waiting (accepted, routed) is marked taken for sending.
+const TAKE = new LuaScript(`
+local s = redis.call('HGET', KEYS[1], 'state')
+if s == 'accepted' or s == 'routed' then redis.call('HSET', KEYS[1], 'taken', ARGV[1]) end
+return s
 `);
 
 // KEYS: record, history. ARGV: entry JSON, now, cap.
@@ -437,7 +452,7 @@ export class MessageStore {
       to,
       entry,
       now,
-      opts.retry === true ? 1 : 0,
+      opts.retry === true ? 1 : opts.guardTaken === true ? 2 : 0,
       this.cap,
       this.onHop === undefined ? 0 : 1,
     ];
@@ -447,6 +462,7 @@ export class MessageStore {
     const r = (await TRANSITION.run(this.redis, [this.recordKey(id), this.historyKey(id)], args)) as string[];
     if (r[0] === 'missing') throw new Errors.HUB_ERR_NOT_FOUND('message', id);
     if (r[0] === 'illegal') throw new Errors.HUB_ERR_ILLEGAL_TRANSITION(r[1] ?? '?', to);
+    if (r[0] === 'taken') throw new Errors.HUB_ERR_ILLEGAL_TRANSITION(`${r[1] ?? '?'} (taken)`, to);
     const result: TransitionResult = {
       outcome: r[0] as TransitionResult['outcome'],
       previous: r[1] as MessageState,
@@ -463,6 +479,39 @@ export class MessageStore {
     if (opts.withMessage !== true) return result;
     const message = await this.get(id);
     return message === undefined ? result : { ...result, message };
+  }
+
+  /**
+   * A sender's claim before it hands a message on: returns the state (`undefined` for an unknown or
+   * expired record) and, when the message is still waiting (`accepted`, `routed`), marks it *taken* in the
+   * same step, so that {@link MessageStore.withdraw} no longer succeeds. The mark stays: a message taken
+   * once and queued again for a retry is withdrawn by removing its job instead.
+   */
+  async take(id: string, now: number = Date.now()): Promise<MessageState | undefined> {
+    const s = (await TAKE.run(this.redis, [this.recordKey(id)], [now])) as string | null;
+    return s === null ? undefined : (s as MessageState);
+  }
+
+  /**
+   * Cancels a message that waits in a shared batch job (which cannot be removed alone): moves it to `to`
+   * (normally `deleted`) unless a sender has {@link MessageStore.take}n it. Returns the transition, or
+   * `undefined` when it was taken or the state did not change (refused, or already there): answer
+   * "cannot cancel".
+   * Throws `HUB_ERR_NOT_FOUND` for an unknown message.
+   */
+  async withdraw(
+    id: string,
+    to: MessageState,
+    hop: Hop,
+    info: StampInfo = {},
+  ): Promise<TransitionResult | undefined> {
+    try {
+      const r = await this.transition(id, to, hop, info, { guardTaken: true });
+      return r.outcome === 'ok' ? r : undefined;
+    } catch (err) {
+      if (isHubError(err, 'HUB_ERR_ILLEGAL_TRANSITION')) return undefined;
+      throw err;
+    }
   }
 
   /** Appends a hop stamp without a state change. Throws `HUB_ERR_NOT_FOUND` for an unknown message. */

@@ -201,12 +201,13 @@ export function registerMessages(app: FastifyInstance, ctx: ApiContext): void {
       } else {
         throw new Errors.HUB_ERR_CANCEL_FAILED(id, 'it was already handed to its account');
       }
-      if (!removed)
+      const info = { by: `api:${who(req)}`, detail: 'cancelled by operator' };
+      // Not removable alone: due now, it may wait in a shared batch job; then its state decides.
+      const r = removed
+        ? await ctx.messages.transition(id, 'deleted', 'cancel', info)
+        : await ctx.messages.withdraw(id, 'deleted', 'cancel', info);
+      if (r === undefined)
         throw new Errors.HUB_ERR_CANCEL_FAILED(id, 'it is being processed right now or is no longer queued');
-      const r = await ctx.messages.transition(id, 'deleted', 'cancel', {
-        by: `api:${who(req)}`,
-        detail: 'cancelled by operator',
-      });
       ctx.log.info?.({ id, by: who(req), queue }, 'message cancelled by operator');
       await audit(ctx, req, { kind: 'messages', id, op: 'cancel', detail: `removed from ${queue}` });
       return { id, state: r.state, removedFrom: queue };
