@@ -1,6 +1,8 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
-import { hashSecret } from '@hub/store';
+import { createRedisConnection } from '@hub/bus';
+import type { Hop } from '@hub/message';
+import { hashSecret, MessageStore } from '@hub/store';
 import { EsmeClient, freePort, RedisServer, SmscSimulator } from '@hub/testkit';
 import { startHubChild } from './hub-process.js';
 import { type KannelStore, kannelBoxes, type ProcFigures, runKannel } from './kannel.js';
@@ -169,6 +171,54 @@ function redisCallsPerMessage(url: string, n: number): string | undefined {
   return `redis ${(total / n).toFixed(1)} calls/msg (${top.join(', ')})`;
 }
 
+/** The hops Hub stamps on an MT message, in order, with short names for the note. */
+const HOPS: ReadonlyArray<readonly [Hop, string]> = [
+  ['received', 'rcv'],
+  ['submitted', 'sub'],
+  ['upstream_ack', 'ack'],
+  ['receipt', 'dlr'],
+  ['receipt_delivered', 'out'],
+];
+
+/**
+ * Where the time went, from Hub's own per-hop stamps (transmission-time monitoring) on up to 500
+ * messages spread over the run: median and p99 ms between consecutive hops, e.g. `rcv→sub 12/80`.
+ */
+async function hopBreakdown(url: string, ids: readonly string[]): Promise<string | undefined> {
+  const redis = createRedisConnection({ url, commandRetries: 1 }).client();
+  try {
+    const store = new MessageStore({ redis, prefix: 'bench' });
+    const step = Math.max(1, Math.floor(ids.length / 500));
+    const gaps = HOPS.slice(1).map(() => [] as number[]);
+    for (let i = 0; i < ids.length; i += step) {
+      const m = await store.get(ids[i] ?? '');
+      if (m === undefined) continue;
+      const at = HOPS.map(([h]) => m.history.find((e) => e.hop === h)?.at);
+        console.log(i, at.map((x) => (x ?? 0) - (at[0] ?? 0)).join(' '));
+      for (let k = 1; k < HOPS.length; k++) {
+        const a = at[k - 1];
+        const b = at[k];
+        if (a !== undefined && b !== undefined) gaps[k - 1]?.push(b - a);
+      }
+    }
+    const parts = gaps.map((g, k) => {
+      const p = percentiles(g);
+      return `${HOPS[k]?.[1]}→${HOPS[k + 1]?.[1]} ${p.p50.toFixed(0)}/${p.p99.toFixed(0)}`;
+    });
+    return `hops ms p50/p99: ${parts.join(', ')}`;
+  } catch {
+    return undefined;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/**
+ * Hub's apps in the relay role, one process per `/`-separated group. Two processes by default: on two
+ * cores the SMPP gateway and the router + connectors each get one, as a deployment would run them.
+ */
+const DEFAULT_APPS = 'smpp/router,connectors';
+
 /** Result of one relay (Hub or Kannel) in one receipt-timing case. */
 interface RelayRun {
   readonly accepted: number;
@@ -194,11 +244,10 @@ async function runHub(o: E2eBenchOptions, receiptDelayMs: number): Promise<Relay
   const port = await freePort();
   const hash = await hashSecret('bench');
   const notes: string[] = [];
-  let hub: Awaited<ReturnType<typeof startHubChild>> | undefined;
+  const hubs: Array<Awaited<ReturnType<typeof startHubChild>>> = [];
   const clients: EsmeClient[] = [];
   try {
-    hub = await startHubChild(
-      `redis: { url: ${redis.url}, prefix: bench }
+    const config = `redis: { url: ${redis.url}, prefix: bench }
 listeners:
   smpp: { host: 127.0.0.1, port: ${port}, windowSize: ${o.window} }
   mm7: { enabled: false, port: 0 }
@@ -214,9 +263,10 @@ connectors:
 limits: { routeQueueHighWater: 10000000 }
 routes:
   - { id: default, table: mt, order: 0, action: { type: connector, connector: sim } }
-`,
-      (process.env.BENCH_APPS ?? 'router,connectors,smpp').split(','),
-    );
+`;
+    // One process per group: `BENCH_APPS=smpp/router,connectors` runs the gateway and the rest apart.
+    const groups = (process.env.BENCH_APPS ?? DEFAULT_APPS).split('/').map((g) => g.split(','));
+    for (const g of groups) hubs.push(await startHubChild(config, g));
     await smsc.waitBound(30_000);
     for (let i = 0; i < o.sessions; i++)
       clients.push(
@@ -245,7 +295,7 @@ routes:
       });
 
     const base = {
-      hub: procStats(hub.pid),
+      hubs: hubs.map((h) => procStats(h.pid)),
       redis: redis.pid === undefined ? undefined : procStats(redis.pid),
       smsc: procStats(smsc.pid),
       client: selfStats(),
@@ -276,7 +326,7 @@ routes:
     }
     const self = selfStats();
     const procs = [
-      ['hub', since(hub.pid, base.hub)],
+      ...hubs.map((h, i) => [hubs.length === 1 ? 'hub' : `hub${i + 1}`, since(h.pid, base.hubs[i])] as const),
       ['redis', since(redis.pid, base.redis)],
       ['smsc', since(smsc.pid, base.smsc)],
       ['client', { cpuSeconds: self.cpuSeconds - base.client.cpuSeconds, peakRssMiB: self.peakRssMiB }],
@@ -285,6 +335,8 @@ routes:
     if (unknown > 0) notes.push(`${unknown} receipts with an id no submit_sm_resp gave`);
     const calls = redisCallsPerMessage(redis.url, o.n);
     if (calls !== undefined) notes.push(calls);
+    const hops = await hopBreakdown(redis.url, [...sentAt.keys()]);
+    if (hops !== undefined) notes.push(hops);
     return {
       accepted: sentAt.size,
       refused,
@@ -300,7 +352,7 @@ routes:
     };
   } finally {
     await Promise.all(clients.map((c) => c.close()));
-    await hub?.stop();
+    await Promise.all(hubs.map((h) => h.stop()));
     await redis.stop();
     await smsc.stop();
   }
