@@ -47,8 +47,10 @@ export async function createCore(
     process.exit(70);
   });
   const bus = createBus({ connection, logger: log });
+  // Its own auto-pipelined client: the message path issues many independent store commands per turn.
+  const storeRedis = connection.client('command', { autoPipelining: true });
   const messages = new MessageStore({
-    redis,
+    redis: storeRedis,
     prefix: connection.prefix,
     retentionMs: config.retention.messagesSeconds * 1000,
     upstreamTtlMs: config.retention.upstreamIdsSeconds * 1000,
@@ -71,6 +73,7 @@ export async function createCore(
       await bus.close();
       await lease.release();
       await redis.quit().catch(() => undefined);
+      await storeRedis.quit().catch(() => undefined);
     },
   };
 }
