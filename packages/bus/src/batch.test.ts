@@ -67,6 +67,7 @@ test('enqueueBatched: payloads of one turn share one job; every payload is proce
   const jobs = await q.getJobs(['waiting', 'prioritized']);
   assert.equal(jobs.length, 1, 'one batch job');
   assert.equal(jobs[0]?.name, 'batch');
+  assert.equal(await bus.depth(def), 10, 'depth counts the payloads, not the job');
 
   const seen: string[] = [];
   const w = bus.worker(def, async (m) => {

@@ -414,6 +414,8 @@ export function createBus(opts: BusOptions): Bus {
           job !== undefined &&
           (err.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1))
         ) {
+          const held = (job.data as Partial<BatchEnvelope> | undefined)?.items;
+          if (job.name === BATCH_JOB && Array.isArray(held)) countBatched(def.name, -1, -held.length);
           log?.warn(
             { err, queue: def.name, jobId: job.id, id: (job.data as { id?: unknown } | undefined)?.id },
             'job failed for good',
@@ -446,8 +448,15 @@ export function createBus(opts: BusOptions): Bus {
     },
 
     async depth(def: QueueDef<unknown>): Promise<number> {
-      const c = await queueOf(def).getJobCounts('waiting', 'prioritized', 'delayed', 'active');
-      return Object.values(c).reduce((a, b) => a + b, 0);
+      const [c, batched] = await Promise.all([
+        queueOf(def).getJobCounts('waiting', 'prioritized', 'delayed', 'active'),
+        client().hmget(batchedKey(def.name), 'jobs', 'items'),
+      ]);
+      const jobs = Object.values(c).reduce((a, b) => a + b, 0);
+      // A batch job holds many payloads: count those instead (the counters are kept beside the queue).
+      const inBatches = Math.max(0, Number(batched[1] ?? 0));
+      const batchJobs = Math.min(jobs, Math.max(0, Number(batched[0] ?? 0)));
+      return jobs - batchJobs + inBatches;
     },
 
     async remove(def: QueueDef<unknown>, messageId: string, o: { jobId?: string } = {}): Promise<boolean> {
@@ -502,6 +511,8 @@ export function createBus(opts: BusOptions): Bus {
       g.push(it.jobId === undefined ? { p: it.data } : { p: it.data, j: it.jobId });
     });
     const jobs = [...singles];
+    let batchJobs = 0;
+    let batchItems = 0;
     for (const [prio, g] of groups) {
       if (g.length === 1 && g[0] !== undefined) {
         const one = items.find((it) => it.data === g[0]?.p);
@@ -514,6 +525,8 @@ export function createBus(opts: BusOptions): Bus {
       }
       for (let i = 0; i < g.length; i += BATCH_MAX) {
         const data: BatchEnvelope = { v: 1, items: g.slice(i, i + BATCH_MAX) };
+        batchJobs++;
+        batchItems += data.items.length;
         jobs.push({
           name: BATCH_JOB,
           data,
@@ -538,6 +551,22 @@ export function createBus(opts: BusOptions): Bus {
         { cause: err },
       );
     }
+    countBatched(def.name, batchJobs, batchItems);
+  }
+
+  /**
+   * Counts payloads held in batch jobs (for {@link Bus.depth}): `jobs` and `items` beside the queue,
+   * raised once batch jobs are stored and lowered when one ends. Best effort: a failed update skews a
+   * high-water mark, never a message.
+   */
+  function countBatched(queueName: string, jobs: number, items: number): void {
+    if (jobs === 0) return;
+    void client()
+      .multi()
+      .hincrby(batchedKey(queueName), 'jobs', jobs)
+      .hincrby(batchedKey(queueName), 'items', items)
+      .exec()
+      .catch(() => undefined);
   }
 
   /**
@@ -589,11 +618,16 @@ export function createBus(opts: BusOptions): Bus {
       }),
     );
     if (pause !== undefined) await queueOf(def).rateLimit(pause);
-    if (again.length === 0) return;
     // Each on its own now: one job each, so the usual retry, throttle and failure rules apply.
     await Promise.all(
       again.map(({ item, delay }) => addBatched(def, [{ data: item.p, jobId: item.j }], Date.now(), [delay])),
     );
+    countBatched(def.name, -1, -env.items.length);
+  }
+
+  /** Counters of payloads in batch jobs (see countBatched); the hash tag keeps them in the queue's slot. */
+  function batchedKey(queueName: string): string {
+    return `${prefix}:${queueName}:batched`;
   }
 
   /** Pointer to a message's latest tracked job; the queue name's hash tag keeps it in the queue's slot. */
