@@ -255,6 +255,12 @@ export const Workers = z.object({
   stalledIntervalMs: z.number().int().min(500).optional(),
   /** Route jobs processed in parallel by each router process. */
   routerConcurrency: z.number().int().min(1).max(1_000).default(50),
+  /**
+   * Status events (receipts) applied in parallel by each connectors process. Each waits on a few Redis
+   * round trips, so this wants to be well above a connector's window: at 50, receipts arriving at once
+   * with the submits fell ~1 s behind in the end-to-end benchmark.
+   */
+  statusConcurrency: z.number().int().min(1).max(5_000).default(200),
   /** How often the router re-reads which connectors are up (published connector states). */
   connectorStateIntervalMs: z.number().int().min(100).default(2_000),
 });
@@ -342,6 +348,7 @@ export const HubConfig = z.object({
   workers: Workers.default({
     lockDurationMs: 30_000,
     routerConcurrency: 50,
+    statusConcurrency: 200,
     connectorStateIntervalMs: 2_000,
   }),
   routing: z

@@ -61,7 +61,7 @@ export const createConnectorWorkerService: ServiceFactory = async (ctx) => {
       await redis.set(connectorStateKey(prefix, id), json, 'PX', ttlMs);
     },
   });
-  const status = new StatusWorker(common);
+  const status = new StatusWorker({ ...common, concurrency: w.statusConcurrency });
 
   const load = async (): Promise<ConnectorConfig[]> => {
     const byId = new Map(config.connectors.map((c) => [c.id, c] as const));

@@ -11,7 +11,7 @@ export interface StatusWorkerOptions {
   readonly ids: IdGenerator;
   readonly instance: string;
   readonly log: WorkerLogger;
-  /** Events processed in parallel (default 50). */
+  /** Events processed in parallel (default 200; config `workers.statusConcurrency`). */
   readonly concurrency?: number;
   /** BullMQ lock of event jobs (default 5 s; `hub start` passes config `workers.lockDurationMs`). */
   readonly lockDurationMs?: number;
@@ -56,7 +56,7 @@ export class StatusWorker {
 
   start(): void {
     this.#worker ??= this.#o.bus.worker(Queues.events, (ev, job) => this.handle(ev, job), {
-      concurrency: this.#o.concurrency ?? 50,
+      concurrency: this.#o.concurrency ?? 200,
       lockDurationMs: this.#o.lockDurationMs ?? 5_000,
       ...(this.#o.stalledIntervalMs === undefined ? {} : { stalledIntervalMs: this.#o.stalledIntervalMs }),
     });
