@@ -1,9 +1,21 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const MAIN = new URL('../main.ts', import.meta.url).pathname;
+/** The compiled CLI (`pnpm build`), as an operator runs it: no TypeScript loader in the measured process. */
+const BUILT = new URL('../../dist/main.js', import.meta.url).pathname;
+
+/**
+ * How hub children run: `dist` (default, the compiled CLI, what `hub` runs once built; `pnpm bench` builds
+ * first) or `source` (`BENCH_HUB=source`: the sources through tsx, for profiling code not yet built).
+ */
+function hubCommand(): string[] {
+  if (process.env.BENCH_HUB === 'source' || !existsSync(BUILT))
+    return ['--conditions=@hub/source', '--import', 'tsx', MAIN];
+  return [BUILT];
+}
 
 /** A Hub child process (`hub start <apps>`) with a generated config, for benchmarks. */
 export interface HubChild {
@@ -24,10 +36,7 @@ export async function startHubChild(
     process.execPath,
     [
       ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
-      '--conditions=@hub/source',
-      '--import',
-      'tsx',
-      MAIN,
+      ...hubCommand(),
       'start',
       ...apps,
       '--config',
