@@ -261,6 +261,8 @@ export function createBus(opts: BusOptions): Bus {
   const queues = new Map<string, Queue>();
   const workers = new Set<BusWorker>();
   const batchers = new Map<string, MicroBatcher<{ data: unknown; jobId: string | undefined }>>();
+  const counts = new Map<string, { jobs: number; items: number }>();
+  let countTimer: NodeJS.Timeout | undefined;
   let commandClient: RedisClient | undefined;
   let closed = false;
   let closing: Promise<void> | undefined;
@@ -448,6 +450,8 @@ export function createBus(opts: BusOptions): Bus {
     },
 
     async depth(def: QueueDef<unknown>): Promise<number> {
+      // This process's pending counts go first, on the same connection as the read.
+      if (counts.size > 0) flushCounts();
       const [c, batched] = await Promise.all([
         queueOf(def).getJobCounts('waiting', 'prioritized', 'delayed', 'active'),
         client().hmget(batchedKey(def.name), 'jobs', 'items'),
@@ -561,12 +565,25 @@ export function createBus(opts: BusOptions): Bus {
    */
   function countBatched(queueName: string, jobs: number, items: number): void {
     if (jobs === 0) return;
-    void client()
-      .multi()
-      .hincrby(batchedKey(queueName), 'jobs', jobs)
-      .hincrby(batchedKey(queueName), 'items', items)
-      .exec()
-      .catch(() => undefined);
+    const c = counts.get(queueName) ?? { jobs: 0, items: 0 };
+    c.jobs += jobs;
+    c.items += items;
+    counts.set(queueName, c);
+    // Summed for up to 50 ms: one write per queue instead of one per batch (the high-water marks that
+    // read them sample every 250 ms anyway).
+    countTimer ??= setTimeout(flushCounts, 50);
+  }
+
+  function flushCounts(): void {
+    countTimer = undefined;
+    if (counts.size === 0 || commandClient === undefined) return;
+    const m = client().multi();
+    for (const [q, c] of counts) {
+      if (c.jobs !== 0) m.hincrby(batchedKey(q), 'jobs', c.jobs);
+      if (c.items !== 0) m.hincrby(batchedKey(q), 'items', c.items);
+    }
+    counts.clear();
+    void m.exec().catch(() => undefined);
   }
 
   /**
@@ -639,6 +656,8 @@ export function createBus(opts: BusOptions): Bus {
     // Workers first: their in-flight jobs may still enqueue (route → connector), so producers stay open.
     await Promise.allSettled([...workers].map((w) => w.close()));
     await Promise.allSettled([...batchers.values()].map((b) => b.drain()));
+    if (countTimer !== undefined) clearTimeout(countTimer);
+    flushCounts();
     closed = true;
     await Promise.allSettled([...queues.values()].map((q) => q.close()));
     queues.clear();
