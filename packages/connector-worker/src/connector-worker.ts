@@ -17,6 +17,7 @@ import {
   type IdGenerator,
   isFinal,
   type MessageState,
+  reportOwed,
   type StampInfo,
 } from '@hub/message';
 import type { WorkerLogger, WorkerStore } from './ports.js';
@@ -295,12 +296,17 @@ export class ConnectorWorker {
       return;
     }
     this.#o.count?.(r.id, 'acked');
-    // Linked before anything else: the receipt may already be on its way.
-    await Promise.all(upstreamIds.map((u) => this.#o.store.linkUpstream(r.id, u, msg.id)));
+    // Linked before anything else: the receipt may already be on its way. The links and the transition
+    // below go out together on the store's one connection, in this order, and Redis applies them in order;
+    // only an intermediate report owed in between (rare) makes them wait for each other.
+    const links = Promise.all(upstreamIds.map((u) => this.#o.store.linkUpstream(r.id, u, msg.id)));
     const upstreamId = upstreamIds.join(',').slice(0, 128);
-    await enqueueReport(this.#o.bus, this.#o.ids, msg, { state: 'submitted', at: Date.now() });
+    if (reportOwed(msg, 'submitted')) {
+      await links;
+      await enqueueReport(this.#o.bus, this.#o.ids, msg, { state: 'submitted', at: Date.now() });
+    }
     // One script: the state, the upstream id and the `submitted` stamp (dated when the send began).
-    await ignoreGone(
+    const transition = ignoreGone(
       this.#o.store.transition(
         msg.id,
         'submitted',
@@ -317,6 +323,7 @@ export class ConnectorWorker {
         },
       ),
     );
+    await Promise.all([links, transition]);
   }
 
   async #failed(r: Running, msg: HubMessage, err: unknown, job: JobInfo): Promise<void> {
