@@ -2,35 +2,19 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { Errors } from '@hub/errors';
-import { createMessage, type HubMessage, IdGenerator, normalizeAddress } from '@hub/message';
+import { type HubMessage, IdGenerator } from '@hub/message';
 import { RedisServer, waitFor } from '@hub/testkit';
 import { Queue } from 'bullmq';
 import { BATCH_MAX, type Bus, createBus } from './bus.js';
 import { Queues } from './catalog.js';
+import { testMessage } from './messages.fixture.js';
 import { createRedisConnection, type RedisConnection } from './redis.js';
 
 // Batch jobs (Bus.enqueueBatched / enqueueMany { batch: true }) against a real Redis and real BullMQ.
 
 const gen = new IdGenerator(9);
 
-function msg(over: { priority?: number; scheduleAt?: number; text?: string } = {}): HubMessage {
-  const text = over.text ?? 'hello';
-  const m = createMessage({
-    id: gen.next(),
-    direction: 'mt',
-    kind: 'sms',
-    origin: { protocol: 'smpp', account: 'acme' },
-    from: normalizeAddress('HUB', { ton: 5 })!,
-    to: [normalizeAddress('+821055551234')!],
-    content: { type: 'sms', dataCoding: 0, text, bytes: Buffer.from(text).toString('base64'), segments: 1 },
-    options: {
-      receipt: 'final',
-      priority: over.priority ?? 0,
-      ...(over.scheduleAt === undefined ? {} : { scheduleAt: over.scheduleAt }),
-    },
-  });
-  return { ...m, route: { routeId: 'r1', connector: 'c1' } };
-}
+const msg = (over: Parameters<typeof testMessage>[1] = {}): HubMessage => testMessage(gen, over);
 
 const uniq = (): string => `b${randomBytes(4).toString('hex')}`;
 

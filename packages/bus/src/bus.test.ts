@@ -3,34 +3,18 @@ import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Errors, isHubError } from '@hub/errors';
-import { createMessage, type HubMessage, IdGenerator, normalizeAddress } from '@hub/message';
+import { type HubMessage, IdGenerator } from '@hub/message';
 import { RedisServer, waitFor } from '@hub/testkit';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { type Bus, createBus, MicroBatcher } from './bus.js';
 import { jobIdFor, Queues, StatusEvent, toBullPriority } from './catalog.js';
+import { testMessage } from './messages.fixture.js';
 import { createRedisConnection, type RedisConnection } from './redis.js';
 
 const gen = new IdGenerator(7);
 
-function msg(over: { priority?: number; scheduleAt?: number; text?: string } = {}): HubMessage {
-  const text = over.text ?? 'hello';
-  const m = createMessage({
-    id: gen.next(),
-    direction: 'mt',
-    kind: 'sms',
-    origin: { protocol: 'smpp', account: 'acme' },
-    from: normalizeAddress('HUB', { ton: 5 })!,
-    to: [normalizeAddress('+821055551234')!],
-    content: { type: 'sms', dataCoding: 0, text, bytes: Buffer.from(text).toString('base64'), segments: 1 },
-    options: {
-      receipt: 'final',
-      priority: over.priority ?? 0,
-      ...(over.scheduleAt === undefined ? {} : { scheduleAt: over.scheduleAt }),
-    },
-  });
-  return { ...m, route: { routeId: 'r1', connector: 'c1' } };
-}
+const msg = (over: Parameters<typeof testMessage>[1] = {}): HubMessage => testMessage(gen, over);
 
 function uniq(): string {
   return `t${randomBytes(4).toString('hex')}`;
