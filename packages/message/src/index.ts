@@ -1,4 +1,5 @@
 export * from './address.js';
+export { withFastParse } from './fast-parse.js';
 export * from './ids.js';
 export * from './message.js';
 export * from './report.js';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Address } from './address.js';
+import { withFastParse } from './fast-parse.js';
 import { MessageState } from './status.js';
 
 /** Version of the message schema carried in every record and job. Bump on incompatible change. */
@@ -184,40 +185,45 @@ export type ReportInfo = z.infer<typeof ReportInfo>;
  * The normalized Hub message. Every ingress produces one; router and connectors see only this.
  * MT: from a client account toward carriers. MO: from a carrier toward an account. Reports travel as
  * `class: 'report'` messages with `report` set, addressed to the account the original came from.
+ *
+ * Parsed on every ingress and every dequeue: valid messages take a compiled fast path with zod's exact
+ * result (see `fast-parse.ts`); anything else is parsed and reported by zod itself.
  */
-export const HubMessage = z.object({
-  v: z.literal(MESSAGE_SCHEMA_VERSION),
-  id: HubIdSchema,
-  direction: z.enum(['mt', 'mo']),
-  kind: z.enum(['sms', 'mms']),
-  class: z.enum(['message', 'report']).default('message'),
-  origin: Origin,
-  from: Address,
-  to: z.array(Address).min(1).max(1000),
-  /** Cc/Bcc recipients (MMS). */
-  cc: z.array(Address).max(1000).optional(),
-  bcc: z.array(Address).max(1000).optional(),
-  content: Content,
-  options: Options,
-  extras: Extras.optional(),
-  report: ReportInfo.optional(),
-  state: MessageState,
-  createdAt: Millis,
-  updatedAt: Millis,
-  /** Route decision: the connector chosen and any failover list left. */
-  route: z
-    .object({
-      routeId: z.string().max(64),
-      connector: z.string().max(64),
-      fallbacks: z.array(z.string().max(64)).optional(),
-    })
-    .optional(),
-  /** Where it went upstream and the upstream's id for it. */
-  upstream: z.object({ connector: z.string().max(64), id: z.string().max(128).optional() }).optional(),
-  /** Attempts made by connectors so far. */
-  attempts: z.number().int().nonnegative().default(0),
-  history: z.array(HistoryEntry).max(1000),
-});
+export const HubMessage = withFastParse(
+  z.object({
+    v: z.literal(MESSAGE_SCHEMA_VERSION),
+    id: HubIdSchema,
+    direction: z.enum(['mt', 'mo']),
+    kind: z.enum(['sms', 'mms']),
+    class: z.enum(['message', 'report']).default('message'),
+    origin: Origin,
+    from: Address,
+    to: z.array(Address).min(1).max(1000),
+    /** Cc/Bcc recipients (MMS). */
+    cc: z.array(Address).max(1000).optional(),
+    bcc: z.array(Address).max(1000).optional(),
+    content: Content,
+    options: Options,
+    extras: Extras.optional(),
+    report: ReportInfo.optional(),
+    state: MessageState,
+    createdAt: Millis,
+    updatedAt: Millis,
+    /** Route decision: the connector chosen and any failover list left. */
+    route: z
+      .object({
+        routeId: z.string().max(64),
+        connector: z.string().max(64),
+        fallbacks: z.array(z.string().max(64)).optional(),
+      })
+      .optional(),
+    /** Where it went upstream and the upstream's id for it. */
+    upstream: z.object({ connector: z.string().max(64), id: z.string().max(128).optional() }).optional(),
+    /** Attempts made by connectors so far. */
+    attempts: z.number().int().nonnegative().default(0),
+    history: z.array(HistoryEntry).max(1000),
+  }),
+);
 export type HubMessage = z.infer<typeof HubMessage>;
 /** What builders accept: defaults (options, attempts, class) may be omitted. */
 export type HubMessageInput = z.input<typeof HubMessage>;
