@@ -1,5 +1,5 @@
 import { Errors } from '@hub/errors';
-import { HubMessage, MessageState } from '@hub/message';
+import { HubMessage, MessageState, withFastParse } from '@hub/message';
 import { z } from 'zod';
 
 /**
@@ -90,8 +90,8 @@ const RoutedMessage = HubMessage.refine((m) => m.route !== undefined, {
  * transition atomically in the store, and emits the report to the account's outbox. Connector sessions stay
  * cheap (one enqueue per PDU) and a store outage retries the event instead of losing a receipt.
  */
-export const StatusEvent = z
-  .object({
+export const StatusEvent = withFastParse(
+  z.object({
     v: z.literal(1),
     kind: z.enum(['upstream_ack', 'receipt', 'failure']),
     connector: z.string().min(1).max(64),
@@ -110,10 +110,10 @@ export const StatusEvent = z
     recipient: z.string().max(64).optional(),
     /** Stable id of this event when the source has one (dedupes a re-sent receipt PDU). */
     eventId: z.string().regex(ID_PART).optional(),
-  })
-  .refine((e) => e.messageId !== undefined || e.upstreamId !== undefined, {
-    message: 'messageId or upstreamId is required',
-  });
+  }),
+).refine((e) => e.messageId !== undefined || e.upstreamId !== undefined, {
+  message: 'messageId or upstreamId is required',
+});
 export type StatusEvent = z.infer<typeof StatusEvent>;
 
 /** Messages waiting for the router: MT from ingresses, MO from connectors. */
