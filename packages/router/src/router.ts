@@ -143,13 +143,13 @@ export class Router {
         if (jobId === undefined || jobId === jobIdFor(msg.id))
           await this.#o.bus.enqueueBatched(
             Queues.connector(plan.connector),
-            { ...msg, state: 'routed', route },
+            Object.assign({}, msg, { state: 'routed' as const, route }),
             { validate: false },
           );
         else
           await this.#o.bus.enqueue(
             Queues.connector(plan.connector),
-            { ...msg, state: 'routed', route },
+            Object.assign({}, msg, { state: 'routed' as const, route }),
             { jobId, track: true, validate: false },
           );
         return;
