@@ -48,6 +48,14 @@ export interface WorkerStore {
   incrementAttempts(id: string): Promise<number>;
   linkUpstream(connectorId: string, upstreamId: string, hubId: string): Promise<void>;
   findByUpstream(connectorId: string, upstreamId: string): Promise<string | undefined>;
+  /**
+   * The linked message without its history, in one round trip where the store can (`@hub/store`
+   * `MessageStore.getByUpstream`). Optional: without it the worker calls `findByUpstream` then `get`.
+   */
+  getByUpstream?(
+    connectorId: string,
+    upstreamId: string,
+  ): Promise<{ id: string; message?: HubMessage } | undefined>;
   /** Writes a new record (MO messages). */
   put(msg: HubMessage): Promise<void>;
 }

@@ -1,6 +1,6 @@
 import { type Bus, type BusWorker, type JobInfo, Queues, type StatusEvent } from '@hub/bus';
 import { Errors, isHubError } from '@hub/errors';
-import { transition as decideTransition, type Hop, type IdGenerator } from '@hub/message';
+import { transition as decideTransition, type Hop, type HubMessage, type IdGenerator } from '@hub/message';
 import type { WorkerLogger, WorkerStore } from './ports.js';
 import { enqueueReport } from './report.js';
 
@@ -48,6 +48,12 @@ const HOP: Readonly<Record<StatusEvent['kind'], Hop>> = {
 export class StatusWorker {
   readonly #o: StatusWorkerOptions;
   readonly #busy = new Map<string, Promise<void>>();
+  // When each message last had an event applied here (a sequence number), to tell a record read alongside
+  // its link from one another event has changed since; forgotten in bulk past a size (everything older
+  // than `#floor` then counts as changed).
+  #seq = 0;
+  #floor = 0;
+  readonly #appliedAt = new Map<string, number>();
   #worker: BusWorker | undefined;
 
   constructor(o: StatusWorkerOptions) {
@@ -70,28 +76,47 @@ export class StatusWorker {
 
   /** Applies one event (the bus calls it; exposed for tests). Rejects for the bus to retry. */
   async handle(ev: StatusEvent, _job?: JobInfo): Promise<void> {
-    const id =
-      ev.messageId ??
-      (ev.upstreamId === undefined
-        ? undefined
-        : await this.#o.store.findByUpstream(ev.connector, ev.upstreamId));
+    let id = ev.messageId;
+    let read: HubMessage | undefined;
+    const since = this.#seq;
+    if (id === undefined && ev.upstreamId !== undefined) {
+      const getBy = this.#o.store.getByUpstream?.bind(this.#o.store);
+      if (getBy === undefined) id = await this.#o.store.findByUpstream(ev.connector, ev.upstreamId);
+      else {
+        const found = await getBy(ev.connector, ev.upstreamId);
+        id = found?.id;
+        read = found?.message;
+      }
+    }
     if (id === undefined)
       throw new Errors.HUB_ERR_CONNECTOR_WORKER_UPSTREAM_UNKNOWN(ev.connector, ev.upstreamId ?? '-');
-    // Serialise per message: chain behind whatever runs for the same id.
-    const prev = this.#busy.get(id) ?? Promise.resolve();
-    const run = prev.then(() => this.#apply(id, ev));
+    const key = id;
+    // Serialise per message: chain behind whatever runs for the same id. The record read with the link
+    // is used only when nothing else runs for the message (otherwise it may be stale: read it again).
+    const prev = this.#busy.get(key);
+    const changed = since < this.#floor || (this.#appliedAt.get(key) ?? -1) > since;
+    const fresh = prev === undefined && !changed ? read : undefined;
+    const run = (prev ?? Promise.resolve())
+      .then(() => this.#apply(key, ev, fresh))
+      .finally(() => {
+        this.#appliedAt.set(key, ++this.#seq);
+        if (this.#appliedAt.size > 50_000) {
+          this.#appliedAt.clear();
+          this.#floor = this.#seq;
+        }
+      });
     const tail = run.catch(() => undefined);
-    this.#busy.set(id, tail);
+    this.#busy.set(key, tail);
     try {
       await run;
     } finally {
-      if (this.#busy.get(id) === tail) this.#busy.delete(id);
+      if (this.#busy.get(key) === tail) this.#busy.delete(key);
     }
   }
 
-  async #apply(id: string, ev: StatusEvent): Promise<void> {
+  async #apply(id: string, ev: StatusEvent, read?: HubMessage): Promise<void> {
     // The history is not needed to decide or to build the report: skip reading it.
-    const msg = await this.#o.store.get(id, { history: false });
+    const msg = read ?? (await this.#o.store.get(id, { history: false }));
     if (msg === undefined) {
       this.#o.log.warn(
         { id, connector: ev.connector, upstreamId: ev.upstreamId },

@@ -312,3 +312,18 @@ test('take marks a waiting message; withdraw then refuses it, and withdraws one 
   assert.equal(await store.take(sent.id), 'submitted');
   assert.equal(await store.withdraw(sent.id, 'deleted', 'cancel'), undefined);
 });
+
+test('getByUpstream reads the linked record in one step; no link, or a link that outlived its record', async () => {
+  const m = sms();
+  await store.put(m);
+  await store.transition(m.id, 'routed', 'routed');
+  await store.linkUpstream('smsc-1', 'UP-1', m.id);
+  const found = await storeB.getByUpstream('smsc-1', 'UP-1');
+  assert.equal(found?.id, m.id);
+  assert.equal(found?.message?.state, 'routed');
+  assert.deepEqual(found?.message?.history, [], 'read without its history');
+  assert.deepEqual(found?.message?.to, m.to);
+  assert.equal(await store.getByUpstream('smsc-1', 'UP-none'), undefined);
+  await store.linkUpstream('smsc-1', 'UP-2', 'ffffffffffffffff');
+  assert.deepEqual(await store.getByUpstream('smsc-1', 'UP-2'), { id: 'ffffffffffffffff' });
+});

@@ -186,6 +186,14 @@ end
 return {outcome, from, state}
 `);
 
+// KEYS: upstream link. ARGV: the record key's prefix and suffix around the Hub id. Reads a key it was not
+// given (the record, named by the link's value): only where keys cannot live on different nodes (not Cluster).
+const BY_UPSTREAM = new LuaScript(`
+local id = redis.call('GET', KEYS[1])
+if not id then return false end
+return {id, redis.call('HGETALL', ARGV[1] .. id .. ARGV[2])}
+`);
+
 // KEYS: record. ARGV: now. A message still waiting (accepted, routed) is marked taken for sending.
 const TAKE = new LuaScript(`
 local s = redis.call('HGET', KEYS[1], 'state')
@@ -420,11 +428,34 @@ export class MessageStore {
       hash = res[0] as Record<string, string>;
       list = res[1] as string[];
     }
-    if (hash.state === undefined) return undefined;
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(hash)) out[k] = k === 'state' ? v : JSON.parse(v);
-    out.history = list.map((e) => JSON.parse(e) as HistoryEntry);
-    return out as HubMessage;
+    return fromHash(hash, list);
+  }
+
+  /**
+   * The message an upstream id is linked to ({@link MessageStore.linkUpstream}), read without its history:
+   * on standalone and Sentinel Redis in one script (one round trip instead of `findByUpstream` + `get`), on
+   * Cluster in two steps. `undefined` when no link exists; `{ id }` alone when the link outlived the record.
+   */
+  async getByUpstream(
+    connectorId: string,
+    upstreamId: string,
+  ): Promise<{ id: string; message?: HubMessage } | undefined> {
+    if (this.redis.isCluster) {
+      const id = await this.findByUpstream(connectorId, upstreamId);
+      if (id === undefined) return undefined;
+      const message = await this.get(id, { history: false });
+      return message === undefined ? { id } : { id, message };
+    }
+    const [pre, post] = this.recordKey('\u0000').split('\u0000') as [string, string];
+    const r = (await BY_UPSTREAM.run(this.redis, [this.upstreamKey(connectorId, upstreamId)], [pre, post])) as
+      | [string, string[]]
+      | null;
+    if (r === null) return undefined;
+    const flat = r[1];
+    const hash: Record<string, string> = {};
+    for (let i = 0; i + 1 < flat.length; i += 2) hash[flat[i] as string] = flat[i + 1] as string;
+    const message = fromHash(hash, []);
+    return message === undefined ? { id: r[0] } : { id: r[0], message };
   }
 
   /** Current state only (one HGET), or `undefined`. */
@@ -648,6 +679,15 @@ function entryPrefix(now: number, hop: Hop, info: StampInfo): string {
 }
 
 /** MULTI results with the first command error thrown. */
+/** A record from its hash fields (JSON values, `state` plain) and history entries; `undefined` without a state. */
+function fromHash(hash: Record<string, string>, list: readonly string[]): HubMessage | undefined {
+  if (hash.state === undefined) return undefined;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(hash)) out[k] = k === 'state' ? v : JSON.parse(v);
+  out.history = list.map((e) => JSON.parse(e) as HistoryEntry);
+  return out as HubMessage;
+}
+
 async function execOrThrow(p: Promise<Array<[Error | null, unknown]> | null>): Promise<unknown[]> {
   const res = await p;
   if (res === null) throw new Errors.HUB_ERR_STORE_UNAVAILABLE('transaction aborted');
