@@ -37,6 +37,7 @@ import {
   resKey,
   transactionKey,
 } from '@hub/mm4';
+import type { IngestRouting, RouteDecider } from '@hub/router';
 import {
   SMTPServer,
   type SMTPServerAddress,
@@ -88,7 +89,19 @@ export interface Mm4GatewayOptions {
   readonly socketTimeoutMs?: number;
   /** Resolves the SMTP route for a peer without a connector (default: DNS MX of the address's domain). */
   readonly resolveMx?: (domain: string) => Promise<string | undefined>;
+  /**
+   * Routing at ingest (config `routing.atIngest`, on by default in `hub start mm4`): each forward.REQ goes
+   * through this route table (the router's, kept current by `startRouteTable` in @hub/router) before its
+   * record is written, so the record is stored already `routed` and the job goes straight on the account
+   * outbox (or connector queue), skipping the route queue and the router's hop. A message the table
+   * rejects is still taken (250), its record written final with the report owed, as the router would do.
+   * Without it every forward.REQ goes on the route queue.
+   */
+  readonly routeAtIngest?: RouteDecider;
 }
+
+/** One accepted message's writes: its record, its job, and the report owed when it ended at ingest. */
+type IngestWrite = Omit<IngestRouting, 'plan'>;
 
 /** What a hook decided: accept (with an optional reply text) or reject with an error from the catalog. */
 type Decision =
@@ -430,18 +443,56 @@ export class Mm4Gateway {
       this.#o.instance,
     );
     const ack = pdu.ackRequest ? this.#ackMail(pdu, peer, 'Ok') : undefined;
-    // Answer only after Redis has the record, the route job, the dedupe key and the .RES job.
-    await Promise.all([
-      this.#o.store.put(msg),
-      this.#o.bus.enqueue(Queues.route, msg),
+    const w = this.#ingestWrites(msg, now);
+    // Answer only after Redis has the record, its job (and the report owed), the dedupe key and the .RES
+    // job. A job on the route queue goes out with the record; one on an outbox or a connector queue waits
+    // for its record (its worker drops a job whose record it cannot find, and the two writes travel on
+    // different connections). Mails taken together share jobs (Bus.enqueueBatched; a .RES that fails is
+    // retried on its own). createMessage validated the message a moment ago; its worker validates it
+    // again on dequeue.
+    const job = w.job;
+    const jobs = (): Promise<unknown> =>
+      Promise.all([
+        job === undefined
+          ? undefined
+          : this.#o.bus.enqueueBatched(job.queue, job.payload, { validate: false }),
+        w.report === undefined
+          ? undefined
+          : this.#o.bus.enqueue(w.report.queue, w.report.payload, { jobId: w.report.jobId }),
+      ]);
+    const record = Promise.all([
+      this.#o.store.put(w.record),
       this.#o.correlation.rememberInbound(peer.id, pdu.transactionId, id),
-      ack === undefined ? undefined : this.#o.bus.enqueue(mm4ResQueue, ack),
+      ack === undefined ? undefined : this.#o.bus.enqueueBatched(mm4ResQueue, ack),
     ]);
+    if (job?.queue.name === Queues.route.name && w.report === undefined) await Promise.all([record, jobs()]);
+    else {
+      await record;
+      await jobs();
+    }
     this.#o.log.info(
       { peer: peer.id, id, transactionId: pdu.transactionId, recipients: msg.to.length },
       'mm4 forward accepted',
     );
     return { ok: true, message: `2.0.0 Ok: queued as ${id}` };
+  }
+
+  /**
+   * What to write for a message built just now: routed here (see {@link Mm4GatewayOptions.routeAtIngest})
+   * or, without a route table, as it is, with a job on the route queue.
+   */
+  #ingestWrites(msg: HubMessage, now: number): IngestWrite {
+    const r = this.#o.routeAtIngest;
+    if (r === undefined || (msg.options.scheduleAt ?? 0) > now)
+      return { record: msg, job: { queue: Queues.route, payload: msg } };
+    const w = r.atIngest(msg, now);
+    const p = w.plan;
+    if (p.type === 'final') {
+      const facts = { id: msg.id, account: msg.origin.account, ...p.why };
+      if (p.state === 'expired') this.#o.log.info(facts, 'message expired before routing');
+      else this.#o.log.warn(facts, 'message rejected by routing');
+    }
+    return w;
   }
 
   /** The Hub message a report from `peer` is about (X-Mms-Message-ID of our forward.REQ). */

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { Queues } from '@hub/bus';
 import { HubConfig } from '@hub/config';
 import { encodeMm4 } from '@hub/mm4';
 import { createCore, createLogger, type HubCore, type Service } from '@hub/runtime';
@@ -59,7 +60,8 @@ describe('createMm4GatewayService with STARTTLS', { skip }, () => {
     const config = HubConfig.parse({
       dataDir: dir,
       listeners: { mm4: { host: '127.0.0.1', port: 0, tls: { key, cert } } },
-      accounts: [{ id: 'peer-a', allowedIps: ['127.0.0.1'], mm4: { domain: PEER_DOMAIN } }],
+      accounts: [{ id: 'peer-a', allowedIps: ['127.0.0.1'], mm4: { domain: PEER_DOMAIN } }, { id: 'sink' }],
+      routes: [{ id: 'mo', table: 'mo', order: 0, action: { type: 'account', account: 'sink' } }],
       connectors: [
         {
           id: 'peer-a-out',
@@ -91,7 +93,7 @@ describe('createMm4GatewayService with STARTTLS', { skip }, () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  test('listens as smtp://host:port, offers STARTTLS, takes a forward.REQ over TLS and acknowledges it', async () => {
+  test('listens as smtp://host:port, offers STARTTLS, takes a forward.REQ over TLS, routes it at ingest and acknowledges it', async () => {
     assert.equal(service.name, 'mm4');
     assert.ok(port > 0, service.endpoints.join());
     const e = encodeMm4({
@@ -117,7 +119,12 @@ describe('createMm4GatewayService with STARTTLS', { skip }, () => {
         raw: e.mail,
       });
       const id = /queued as ([0-9A-F]{16})/.exec(info.response)?.[1] ?? '';
-      assert.equal((await core.messages.get(id))?.origin.account, 'peer-a');
+      const msg = await core.messages.get(id);
+      assert.equal(msg?.origin.account, 'peer-a');
+      // Routed at ingest: stored `routed`, its job straight in the account's outbox, none for the router.
+      assert.equal(msg?.state, 'routed');
+      assert.equal(await core.bus.depth(Queues.outbox('sink')), 1);
+      assert.equal(await core.bus.depth(Queues.route), 0);
     } finally {
       t.close();
     }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Bus } from '@hub/bus';
 import type { HubConfig, Mm4ConnectorConfig } from '@hub/config';
 import type { Mm4ConnectorServices } from '@hub/connectors';
+import { startRouteTable } from '@hub/router';
 import type { Service, ServiceFactory } from '@hub/runtime';
 import {
   FileContentStore,
@@ -62,13 +63,21 @@ export function createMm4ConnectorServices(o: Mm4ConnectorServicesOptions): Mm4C
  * `hub start mm4`: the MM4 interconnect as a service. Peers are the accounts with an `mm4` section; the
  * `kind: 'mm4'` connector with a peer's domain says how to reach it (for .RES and reports) and which
  * system address Hub uses toward it. Part bytes go to Redis up to 64 KB and to `<dataDir>/content` above.
+ *
+ * With `routing.atIngest` (the default) the gateway routes each forward.REQ itself, with the router's
+ * table and loading rules (`startRouteTable` in @hub/router), and enqueues straight on the account outbox
+ * (or connector queue).
  */
 export const createMm4GatewayService: ServiceFactory = async (ctx) => {
   const { config, core, log } = ctx;
   const l = config.listeners.mm4;
+  // First, before the listener opens: a table that does not compile refuses the start, as in the router.
+  const table = config.routing.atIngest && l.enabled ? await startRouteTable(ctx) : undefined;
   const connectors = config.connectors.filter((c): c is Mm4ConnectorConfig => c.kind === 'mm4');
   const peers = new Mm4PeerDirectory(config.accounts, connectors);
-  const redis = core.connection.client('command');
+  // Content and correlation use independent single-key commands: auto-pipelined, those of one event-loop
+  // turn leave in one write.
+  const redis = core.connection.client('command', { autoPipelining: true });
   const prefix = core.connection.prefix;
   const systemAddress = connectors[0]?.originatorSystem ?? `postmaster@${hostname()}`;
   const localDomains = [
@@ -99,6 +108,7 @@ export const createMm4GatewayService: ServiceFactory = async (ctx) => {
     ...(connectors.length > 0 ? { localDomains } : {}),
     routeQueueHighWater: config.limits.routeQueueHighWater,
     ...(l.tls === undefined ? {} : { tls: { key: readFileSync(l.tls.key), cert: readFileSync(l.tls.cert) } }),
+    ...(table === undefined ? {} : { routeAtIngest: table.decider }),
   });
   const endpoints = l.enabled ? await gateway.listen() : [];
   const service: Service = {
@@ -106,6 +116,7 @@ export const createMm4GatewayService: ServiceFactory = async (ctx) => {
     endpoints,
     async stop() {
       await gateway.close();
+      await table?.stop();
       await redis.quit().catch(() => undefined);
     },
   };

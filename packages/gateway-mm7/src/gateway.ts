@@ -18,6 +18,7 @@ import {
   type Mm7SenderIdentification,
   type Mm7SubmitReq,
 } from '@hub/mm7';
+import type { IngestRouting, RouteDecider } from '@hub/router';
 import type { VaspDirectory } from './accounts.js';
 import {
   type FlatContent,
@@ -49,7 +50,20 @@ export interface Mm7GatewayOptions {
   readonly inlineMaxBytes?: number;
   /** Outbox delivery to VASPs (timeouts, relay server id, concurrency). */
   readonly delivery?: VaspDeliveryOptions;
+  /**
+   * Routing at ingest (config `routing.atIngest`, on by default in `hub start mm7`): each SubmitReq due
+   * now goes through this route table (the router's, kept current by `startRouteTable` in @hub/router)
+   * before its record is written, so the record is stored already `routed` and the job goes straight on
+   * `connector:<id>`, skipping the route queue and the router's hop. A message the table rejects (or one
+   * already expired) is still accepted, its record written final with the report owed, as the router
+   * would do. Scheduled submits (EarliestDeliveryTime in the future) still go through the route queue.
+   * Without it every submit goes on the route queue.
+   */
+  readonly routeAtIngest?: RouteDecider;
 }
+
+/** One accepted message's writes: its record, its job, and the report owed when it ended at ingest. */
+type IngestWrite = Omit<IngestRouting, 'plan'>;
 
 /** What a handled request is answered with (the HTTP layer encodes it, echoing the request's envelope). */
 export type Mm7Decision =
@@ -317,10 +331,53 @@ export class Mm7Gateway {
       now,
       this.#o.instance,
     );
-    // Answer only after Redis has both the record and the job.
-    // Submits arriving together share one route job (Bus.enqueueBatched); both stored before the answer.
-    await Promise.all([this.#o.store.put(msg), this.#o.bus.enqueueBatched(Queues.route, msg)]);
+    await this.#write(this.#ingestWrites(msg, now));
     return formatId(msg.id, account.idBase);
+  }
+
+  /**
+   * What to write for a message built just now: routed here (see {@link Mm7GatewayOptions.routeAtIngest})
+   * or, without a route table or for a scheduled message, as it is, with a job on the route queue.
+   */
+  #ingestWrites(msg: HubMessage, now: number): IngestWrite {
+    const r = this.#o.routeAtIngest;
+    if (r === undefined || (msg.options.scheduleAt ?? 0) > now)
+      return { record: msg, job: { queue: Queues.route, payload: msg } };
+    const w = r.atIngest(msg, now);
+    const p = w.plan;
+    if (p.type === 'final') {
+      const facts = { id: msg.id, account: msg.origin.account, ...p.why };
+      if (p.state === 'expired') this.#o.log.info(facts, 'message expired before routing');
+      else this.#o.log.warn(facts, 'message rejected by routing');
+    }
+    return w;
+  }
+
+  /**
+   * Writes an accepted message; resolves once Redis has the record, its job and the report owed, so the
+   * SubmitRsp is only sent for a message that is durable. A job on the route queue goes out with the
+   * record; one on a connector queue or an outbox waits for its record (the connector worker drops a job
+   * whose record it cannot find, and the two writes travel on different connections). Jobs arriving
+   * together share one (Bus.enqueueBatched). The message was validated by createMessage a moment ago; its
+   * worker validates it again on dequeue.
+   */
+  async #write(w: IngestWrite): Promise<void> {
+    const job = w.job;
+    const enqueue = (): Promise<unknown> =>
+      Promise.all([
+        job === undefined
+          ? undefined
+          : this.#o.bus.enqueueBatched(job.queue, job.payload, { validate: false }),
+        w.report === undefined
+          ? undefined
+          : this.#o.bus.enqueue(w.report.queue, w.report.payload, { jobId: w.report.jobId }),
+      ]);
+    if (job?.queue.name === Queues.route.name && w.report === undefined)
+      await Promise.all([this.#o.store.put(w.record), enqueue()]);
+    else {
+      await this.#o.store.put(w.record);
+      await enqueue();
+    }
   }
 
   async #owned(account: Account, rawId: string): Promise<HubMessage> {

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { Queues } from '@hub/bus';
 import { HubConfig } from '@hub/config';
-import { buildReport, createMessage, normalizeAddress } from '@hub/message';
+import { buildReport, createMessage, type HubMessage, normalizeAddress } from '@hub/message';
 import { decodeMm7Request, encodeDeliveryReportRsp, encodeSubmitReq } from '@hub/mm7';
 import { createCore, createLogger } from '@hub/runtime';
 import { hashSecret } from '@hub/store';
@@ -124,6 +124,8 @@ test('accounts reload live from the config store: auth follows edits, outbox wor
       dataDir,
       listeners: { mm7: { host: '127.0.0.1', port: 0, path: '/mm7' } },
       accounts: [],
+      // Submits are routed at ingest: a route keeps them from ending rejected with a report in v2's outbox.
+      routes: [{ id: 'mt', table: 'mt', order: 0, action: { type: 'connector', connector: 'parked' } }],
     });
     const core = await createCore(config, redis.url, 'reload-test', log);
     const service = await createMm7GatewayService({
@@ -214,3 +216,98 @@ test('accounts reload live from the config store: auth follows edits, outbox wor
     rmSync(dataDir, { recursive: true, force: true });
   }
 });
+
+test('SubmitReqs are routed at ingest: connector job without the route queue, rejected ones end here; atIngest false keeps the router hop', async () => {
+  const redis = await RedisServer.start();
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'hub-mm7-ingest-'));
+  const log = createLogger({ level: 'silent' });
+  const passwordHash = await hashSecret('pw', { N: 1024, r: 8, p: 1 });
+  const run = async (atIngest: boolean, check: (core: Core, post: Post) => Promise<void>) => {
+    const config = HubConfig.parse({
+      dataDir,
+      listeners: { mm7: { host: '127.0.0.1', port: 0, path: '/mm7' } },
+      accounts: [{ id: 'v1', mm7: { vaspId: 'V1', username: 'v1', passwordHash } }],
+      routes: [
+        {
+          id: 'de',
+          table: 'mt',
+          order: 1,
+          filters: [{ type: 'destinationPrefix', prefixes: ['49'] }],
+          action: { type: 'connector', connector: 'c1' },
+        },
+      ],
+      routing: { atIngest },
+    });
+    const core = await createCore(config, redis.url, 'ingest-test', log);
+    const service = await createMm7GatewayService({
+      config,
+      redisUrl: redis.url,
+      instance: 'ingest-test',
+      log,
+      core,
+      signal: new AbortController().signal,
+    });
+    const post: Post = async (to, deliveryReport) => {
+      const e = encodeSubmitReq(
+        { transactionId: 'ingest' },
+        {
+          senderIdentification: { vaspId: 'V1' },
+          recipients: { to: [{ kind: 'Number', value: to }], cc: [], bcc: [] },
+          deliveryReport,
+        },
+      );
+      const res = await fetch(service.endpoints[0] ?? '', {
+        method: 'POST',
+        headers: {
+          'content-type': e.contentType,
+          authorization: `Basic ${Buffer.from('v1:pw').toString('base64')}`,
+        },
+        body: e.body,
+        signal: AbortSignal.timeout(10_000),
+      });
+      const d = decodeMm7Request(
+        res.headers.get('content-type') ?? undefined,
+        Buffer.from(await res.arrayBuffer()),
+      );
+      assert.equal(res.status, 200);
+      assert.ok(d.message.type === 'SubmitRsp' && d.message.messageId !== undefined);
+      const msg = await core.messages.get(d.message.messageId);
+      assert.ok(msg !== undefined);
+      return msg;
+    };
+    try {
+      await check(core, post);
+    } finally {
+      await service.stop();
+      await core.close();
+    }
+  };
+  try {
+    await run(true, async (core, post) => {
+      const routed = await post('+491511234567', false);
+      assert.equal(routed.state, 'routed');
+      assert.equal(routed.route?.connector, 'c1');
+      assert.deepEqual(
+        routed.history.map((h) => h.hop),
+        ['received', 'routed'],
+      );
+      assert.equal(await core.bus.depth(Queues.connector('c1')), 1, 'straight on the connector queue');
+      assert.equal(await core.bus.depth(Queues.route), 0, 'nothing for the router');
+      // No route for +1: accepted (the VASP has its id), ended rejected here, with the report it asked for.
+      const rejected = await post('+12025550100', true);
+      assert.equal(rejected.state, 'rejected');
+      assert.equal(await core.bus.depth(Queues.outbox('v1')), 1, 'the delivery report is owed');
+    });
+    await run(false, async (core, post) => {
+      const msg = await post('+491511234567', false);
+      assert.equal(msg.state, 'accepted');
+      assert.equal(await core.bus.depth(Queues.route), 1, 'the router routes it');
+    });
+  } finally {
+    await redis.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+type Core = Awaited<ReturnType<typeof createCore>>;
+type Post = (to: string, deliveryReport: boolean) => Promise<HubMessage>;

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadAccounts } from '@hub/config';
+import { startRouteTable } from '@hub/router';
 import type { Service, ServiceFactory } from '@hub/runtime';
 import { FileContentStore, RedisContentStore, TieredContentStore, verifySecret } from '@hub/store';
 import { VaspDirectory } from './accounts.js';
@@ -15,10 +16,16 @@ import { Mm7Gateway } from './gateway.js';
  * appears or disappears. The HTTP body cap is fixed at start from the largest `maxContentBytes` then
  * (at least 1 MiB); the per-account limit follows edits. MMS parts go to Redis up to 64 KB and to `<dataDir>/content` above (the folder must be
  * shared storage when several instances run). HTTPS when `listeners.mm7.tls` is set.
+ *
+ * With `routing.atIngest` (the default) the gateway routes each SubmitReq due now itself, with the
+ * router's table and loading rules (`startRouteTable` in @hub/router), and enqueues straight on the
+ * connector queue; scheduled submits still go through the router.
  */
 export const createMm7GatewayService: ServiceFactory = async (ctx) => {
   const { config, core, log } = ctx;
   const l = config.listeners.mm7;
+  // First, before the listener opens: a table that does not compile refuses the start, as in the router.
+  const table = config.routing.atIngest && l.enabled ? await startRouteTable(ctx) : undefined;
   const accounts = new VaspDirectory(config.accounts);
   const load = async (): Promise<boolean> => {
     try {
@@ -34,7 +41,9 @@ export const createMm7GatewayService: ServiceFactory = async (ctx) => {
     }
   };
   await load();
-  const redis = core.connection.client('command');
+  // Content puts are independent single-key commands: auto-pipelined, those of one event-loop turn leave
+  // in one write.
+  const redis = core.connection.client('command', { autoPipelining: true });
   const content = new TieredContentStore({
     small: new RedisContentStore({
       redis,
@@ -54,6 +63,7 @@ export const createMm7GatewayService: ServiceFactory = async (ctx) => {
     log,
     routeQueueHighWater: config.limits.routeQueueHighWater,
     delivery: { timeoutMs: l.deliveryTimeoutMs, concurrency: l.deliveryConcurrency },
+    ...(table === undefined ? {} : { routeAtIngest: table.decider }),
   });
   const tls = l.tls;
   const app = buildMm7App({
@@ -96,6 +106,7 @@ export const createMm7GatewayService: ServiceFactory = async (ctx) => {
       await reloads;
       await gateway.close();
       await app.close();
+      await table?.stop();
       await redis.quit().catch(() => undefined);
     },
   };

@@ -4,11 +4,12 @@ import { encodeMm4 } from '@hub/mm4';
 import { createTransport } from 'nodemailer';
 import { SMTPServer } from 'smtp-server';
 import { closedLoop, type LoopResult, loopRow, withBenchHub } from './drive.js';
-import { percentiles, type Row, selfStats } from './measure.js';
+import { startHubChild } from './hub-process.js';
+import { percentiles, procStats, type Row, selfStats } from './measure.js';
 
 export interface Mm4BenchOptions {
   readonly n: number;
-  /** Pooled SMTP connections of the sending client (nodemailer maxConnections). */
+  /** Peer MMSC connections (× 4 = the default of BENCH_CONNECTIONS, the sending client's pooled SMTP connections). */
   readonly sessions: number;
 }
 
@@ -91,7 +92,7 @@ async function startPeer(
 async function drive(
   port: number,
   t: ReturnType<typeof template>,
-  o: Mm4BenchOptions,
+  o: Mm4BenchOptions & { readonly connections: number },
   sentAt: Map<string, number>,
 ): Promise<LoopResult> {
   const transport = createTransport({
@@ -100,12 +101,14 @@ async function drive(
     port,
     secure: false,
     ignoreTLS: true,
-    maxConnections: o.sessions,
+    maxConnections: o.connections,
+    // A pooled connection carries many mails; the default (100) would reconnect every 100.
+    maxMessages: Number.POSITIVE_INFINITY,
     socketTimeout: 60_000,
   });
   const r = await closedLoop({
     n: o.n,
-    lanes: o.sessions,
+    lanes: o.connections,
     prepare: (i) => mailFor(t, i),
     send: async (raw, i, t0) => {
       sentAt.set(String(i).padStart(SEQ.length, '0'), t0);
@@ -120,14 +123,18 @@ async function drive(
 
 /**
  * `mm4-forward`: N MM4_forward.REQ (100 KB image, Ack-Request) into Hub's MM4 gateway over a pooled
- * nodemailer client, every 250 given only after Redis (appendonly) has the message, the route job and the
+ * nodemailer client with C keep-alive SMTP connections, one mail in flight on each (C = BENCH_CONNECTIONS,
+ * default sessions × 4), every 250 given only after Redis (appendonly) has the message, its job and the
  * queued .RES; Hub sends each MM4_forward.RES back to a test peer in this process. Side by side with the
  * same client and mails against a plain smtp-server that stores nothing (the SMTP ceiling on this
- * machine). Latency is the SMTP transaction (MAIL FROM … 250 after DATA); the note has the .RES figures.
+ * machine). Latency is the SMTP transaction (MAIL FROM … 250 after DATA); the note has the .RES figures
+ * and the CPU of this process (client and peer). BENCH_APPS: the Hub apps, `/` between processes.
  */
-export async function mm4Forward(o: Mm4BenchOptions): Promise<Row[]> {
+export async function mm4Forward(options: Mm4BenchOptions): Promise<Row[]> {
   const rows: Row[] = [];
   const t = template();
+  // A peer MMSC sends over several connections; with 4 the closed loop measured the SMTP round trips, not Hub.
+  const o = { ...options, connections: Number(process.env.BENCH_CONNECTIONS ?? options.sessions * 4) };
 
   const ref = await startPeer();
   const r0 = await drive(ref.port, t, o, new Map());
@@ -139,7 +146,7 @@ export async function mm4Forward(o: Mm4BenchOptions): Promise<Row[]> {
       system: 'reference: smtp-server + pooled nodemailer',
       cpu: `${refStats.cpuSeconds.toFixed(1)} (bench proc)`,
       rss: refStats.peakRssMiB.toFixed(0),
-      note: `${r0.failed > 0 ? `${r0.failed} failed; ` : ''}no storage, no .RES; ${(t.mail.length / 1024).toFixed(0)} KB mails`,
+      note: `${r0.failed > 0 ? `${r0.failed} failed; ` : ''}${o.connections} conns; no storage, no .RES; ${(t.mail.length / 1024).toFixed(0)} KB mails`,
     }),
   );
 
@@ -154,11 +161,15 @@ export async function mm4Forward(o: Mm4BenchOptions): Promise<Row[]> {
     lastRes = performance.now();
     resLat.push(lastRes - t0);
   });
+  // One Hub process per group: `BENCH_APPS=mm4/router` runs the gateway and the router apart.
+  const groups = (process.env.BENCH_APPS ?? 'router,mm4').split('/').map((g) => g.split(','));
+  const layout = groups.map((g) => g.join('+')).join(' | ');
+  let config = '';
   try {
     await withBenchHub(
       'mm4',
       ({ redisUrl, port, dataDir }) =>
-        `redis: { url: ${redisUrl} }
+        (config = `redis: { url: ${redisUrl} }
 dataDir: ${dataDir}
 listeners:
   mm4: { host: 127.0.0.1, port: ${port} }
@@ -174,28 +185,42 @@ limits: { routeQueueHighWater: 10000000 }
 routes:
   - { id: default-mt, table: mt, order: 0, action: { type: connector, connector: parked } }
   - { id: default-mo, table: mo, order: 0, action: { type: account, account: sink } }
-`,
-      (process.env.BENCH_APPS ?? 'router,mm4').split(','),
+`),
+      groups[0] ?? [],
       async (hub) => {
-        const started = performance.now();
-        const r = await drive(hub.port, t, o, sentAt);
-        // Every .RES is owed; wait for them (bounded) so the figures cover the whole exchange.
-        const deadline = Date.now() + 120_000;
-        while (resLat.length < o.n - r.failed && Date.now() < deadline)
-          await new Promise((res) => setTimeout(res, 50));
-        const res = percentiles(resLat);
-        const resSeconds = (lastRes - started) / 1000;
-        rows.push(
-          loopRow(o.n, r, {
-            scenario: 'mm4-forward',
-            system: 'Hub (mm4 gateway + router, appendonly Redis)',
-            ...hub.resources(),
-            note:
-              `${r.failed} failed; ratio to reference ${(r0.seconds / r.seconds).toFixed(2)}; ` +
-              `.RES ${resLat.length}/${o.n} in ${resSeconds.toFixed(2)} s (${(resLat.length / resSeconds).toFixed(0)}/s), ` +
-              `REQ→.RES p50 ${res.p50.toFixed(0)} p95 ${res.p95.toFixed(0)} p99 ${res.p99.toFixed(0)} ms`,
-          }),
-        );
+        const others = [];
+        try {
+          for (const g of groups.slice(1)) others.push(await startHubChild(config, g));
+          const c0 = selfStats().cpuSeconds;
+          const started = performance.now();
+          const r = await drive(hub.port, t, o, sentAt);
+          // Every .RES is owed; wait for them (bounded) so the figures cover the whole exchange.
+          const deadline = Date.now() + 120_000;
+          while (resLat.length < o.n - r.failed && Date.now() < deadline)
+            await new Promise((res) => setTimeout(res, 50));
+          const client = selfStats().cpuSeconds - c0;
+          const res = percentiles(resLat);
+          const resSeconds = (lastRes - started) / 1000;
+          const used = hub.resources();
+          const more = others.map(
+            (c, i) => `; ${groups[i + 1]?.join('+')} ${procStats(c.pid)?.cpuSeconds.toFixed(1) ?? '?'}`,
+          );
+          rows.push(
+            loopRow(o.n, r, {
+              scenario: 'mm4-forward',
+              system: `Hub (${layout}; appendonly Redis)`,
+              cpu: `${used.cpu}${more.join('')}`,
+              rss: used.rss,
+              note:
+                `${r.failed} failed; ${o.connections} conns; ratio to reference ${(r0.seconds / r.seconds).toFixed(2)}; ` +
+                `.RES ${resLat.length}/${o.n} in ${resSeconds.toFixed(2)} s (${(resLat.length / resSeconds).toFixed(0)}/s), ` +
+                `REQ→.RES p50 ${res.p50.toFixed(0)} p95 ${res.p95.toFixed(0)} p99 ${res.p99.toFixed(0)} ms; ` +
+                `load generator and peer ${client.toFixed(1)} s CPU`,
+            }),
+          );
+        } finally {
+          for (const c of others) await c.stop();
+        }
       },
     );
   } finally {

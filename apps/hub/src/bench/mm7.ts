@@ -4,7 +4,8 @@ import { decodeMm7Request, encodeSubmitReq, type MimeEntity } from '@hub/mm7';
 import { hashSecret } from '@hub/store';
 import Fastify from 'fastify';
 import { closedLoop, type LoopResult, loopRow, withBenchHub } from './drive.js';
-import { type Row, selfStats } from './measure.js';
+import { startHubChild } from './hub-process.js';
+import { procStats, type Row, selfStats } from './measure.js';
 
 export interface Mm7BenchOptions {
   readonly n: number;
@@ -92,9 +93,9 @@ async function drive(
 /**
  * `mm7-submit`: N SubmitReqs with a 50 KB image over C keep-alive connections (C = BENCH_CONNECTIONS,
  * default sessions × 8) into Hub's MM7 gateway (router running; each SubmitRsp only after Redis — with
- * appendonly — has the record, the image and the route job), side by side with a bare fastify server that
- * only decodes the same posts with @hub/mm7 (MIME split + SOAP, no auth, no Redis): the parse ceiling of
- * this machine and load generator.
+ * appendonly — has the record, the image and the message's job), side by side with a bare fastify server
+ * that only decodes the same posts with @hub/mm7 (MIME split + SOAP, no auth, no Redis): the parse ceiling
+ * of this machine and load generator. BENCH_APPS: the Hub apps, `/` between processes (`mm7/router`).
  */
 export async function mm7Submit(o: Mm7BenchOptions): Promise<Row[]> {
   const connections = Number(process.env.BENCH_CONNECTIONS ?? o.sessions * 8);
@@ -131,9 +132,14 @@ export async function mm7Submit(o: Mm7BenchOptions): Promise<Row[]> {
   );
 
   const hash = await hashSecret('bench');
+  // One Hub process per group: `BENCH_APPS=mm7/router` runs the gateway and the router apart.
+  const groups = (process.env.BENCH_APPS ?? 'router,mm7').split('/').map((g) => g.split(','));
+  const layout = groups.map((g) => g.join('+')).join(' | ');
+  let config = '';
   await withBenchHub(
     'mm7',
-    ({ redisUrl, port, dataDir }) => `redis: { url: ${redisUrl} }
+    ({ redisUrl, port, dataDir }) =>
+      (config = `redis: { url: ${redisUrl} }
 dataDir: ${dataDir}
 listeners:
   mm7: { host: 127.0.0.1, port: ${port}, path: /mm7 }
@@ -144,19 +150,32 @@ accounts:
 limits: { routeQueueHighWater: 10000000 }
 routes:
   - { id: default, table: mt, order: 0, action: { type: connector, connector: parked } }
-`,
-    (process.env.BENCH_APPS ?? 'router,mm7').split(','),
+`),
+    groups[0] ?? [],
     async (hub) => {
-      const r = await drive(`http://127.0.0.1:${hub.port}/mm7`, bodies, o.n, connections, auth);
-      if (r.firstError !== undefined) console.error(`mm7-submit: first failure: ${r.firstError}`);
-      rows.push(
-        loopRow(o.n, r, {
-          scenario: 'mm7-submit',
-          system: 'Hub (mm7 + router, appendonly Redis)',
-          ...hub.resources(),
-          note: `${r.failed} failed; ${connections} conns; ratio to reference ${(o.n / r.seconds / (o.n / r0.seconds)).toFixed(2)}`,
-        }),
-      );
+      const others = [];
+      try {
+        for (const g of groups.slice(1)) others.push(await startHubChild(config, g));
+        const c0 = selfStats().cpuSeconds;
+        const r = await drive(`http://127.0.0.1:${hub.port}/mm7`, bodies, o.n, connections, auth);
+        const client = selfStats().cpuSeconds - c0;
+        if (r.firstError !== undefined) console.error(`mm7-submit: first failure: ${r.firstError}`);
+        const res = hub.resources();
+        const more = others.map(
+          (c, i) => `; ${groups[i + 1]?.join('+')} ${procStats(c.pid)?.cpuSeconds.toFixed(1) ?? '?'}`,
+        );
+        rows.push(
+          loopRow(o.n, r, {
+            scenario: 'mm7-submit',
+            system: `Hub (${layout}; appendonly Redis)`,
+            cpu: `${res.cpu}${more.join('')}`,
+            rss: res.rss,
+            note: `${r.failed} failed; ${connections} conns; load generator ${client.toFixed(1)} s CPU; ratio to reference ${(o.n / r.seconds / (o.n / r0.seconds)).toFixed(2)}`,
+          }),
+        );
+      } finally {
+        for (const c of others) await c.stop();
+      }
     },
   );
   return rows;

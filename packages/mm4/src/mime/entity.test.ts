@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isHubError } from '@hub/errors';
 import {
+  decodeBase64,
   decodeQuotedPrintable,
   decodeTransferEncoding,
   leaves,
@@ -96,4 +97,41 @@ test('limits: nesting depth and part count', () => {
     () => entity('Content-Type: multipart/mixed\r\n\r\nx'),
     (e) => isHubError(e, 'HUB_ERR_MM4_MALFORMED'),
   );
+});
+
+test('decodeBase64: bodies above 96 KiB, decoded in slices, give the bytes of a one-string decode', () => {
+  const reference = (b: Buffer): Buffer => Buffer.from(b.toString('latin1'), 'base64');
+  const wrap = (s: string, width: number, eol: string): string => {
+    if (width <= 0) return s;
+    const lines: string[] = [];
+    for (let i = 0; i < s.length; i += width) lines.push(s.slice(i, i + width));
+    return lines.join(eol) + eol;
+  };
+  let seed = 7;
+  const rnd = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed % n;
+  };
+  const sizes = [0, 1, 2, 3, 70_000, 72_000, 73_730, 100 * 1024, 100 * 1024 + 1, 100 * 1024 + 2, 300_000];
+  const widths = [76, 64, 60, 57, 73, 4, 1000, 0];
+  for (const size of sizes) {
+    const bytes = Buffer.alloc(size);
+    for (let i = 0; i < size; i++) bytes[i] = rnd(256);
+    for (const width of widths) {
+      for (const eol of ['\r\n', '\n']) {
+        const text = wrap(bytes.toString('base64'), width, eol);
+        const clean = Buffer.from(text, 'latin1');
+        assert.ok(decodeBase64(clean).equals(bytes), `${size} bytes, width ${width}`);
+        // Junk, inner padding, spaces, cut groups: whatever Node makes of it, the same.
+        for (const junk of [' ', '\t', '=', '*', '==', 'A', '\r', '\n\n']) {
+          const at = rnd(text.length + 1);
+          const odd = Buffer.from(text.slice(0, at) + junk + text.slice(at), 'latin1');
+          assert.ok(
+            decodeBase64(odd).equals(reference(odd)),
+            `${size}/${width}: ${JSON.stringify(junk)} at ${at}`,
+          );
+        }
+      }
+    }
+  }
 });
