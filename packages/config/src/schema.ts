@@ -354,10 +354,11 @@ export const HubConfig = z.object({
   routing: z
     .object({
       /**
-       * The SMPP gateway applies the route table itself to each submit (same table, same reload and
-       * connector-state rules as the router) and enqueues straight on the connector queue: one queue hop
-       * fewer. Scheduled submits and every other ingress still go through the router. `false`: every
-       * submit goes through the `route` queue and the router.
+       * The SMPP, MM7 and MM4 gateways apply the route table themselves to each MT they accept (same
+       * table, same reload and connector-state rules as the router) and enqueue straight on the connector
+       * queue (or the account's outbox): one queue hop fewer. Scheduled submits, MO from connectors and
+       * operator retries still go through the router. `false`: everything goes through the `route` queue
+       * and the router.
        */
       atIngest: z.boolean().default(true),
     })
