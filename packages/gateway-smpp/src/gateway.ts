@@ -122,6 +122,13 @@ export interface AccountRateLimiter {
   ): Promise<{ readonly allowed: true } | { readonly allowed: false; readonly retryAfterMs: number }>;
 }
 
+/** A queue depth as last read (`at` 0: never), and the read in progress. */
+interface DepthSample {
+  value: number;
+  at: number;
+  pending: Promise<void> | undefined;
+}
+
 /** What a bound session carries: its account (as at bind time) and its slot in the bind registry. */
 interface BindContext {
   readonly account: Account;
@@ -138,7 +145,7 @@ interface AccountRuntime {
   next: number;
   worker: BusWorker | undefined;
   /** The account's outbox depth, sampled like the route queue's (for `queueHighWater`). */
-  outbox: { value: number; at: number };
+  outbox: DepthSample;
 }
 
 /**
@@ -152,7 +159,7 @@ export class SmppGateway {
   readonly server: SmppServer;
   readonly #o: SmppGatewayOptions;
   readonly #accounts = new Map<string, AccountRuntime>();
-  #depth = { value: 0, at: 0 };
+  readonly #depth: DepthSample = { value: 0, at: 0, pending: undefined };
   #closing = false;
   #refresh: NodeJS.Timeout | undefined;
   #sweep: NodeJS.Timeout | undefined;
@@ -294,7 +301,7 @@ export class SmppGateway {
         receivers: [],
         next: 0,
         worker: undefined,
-        outbox: { value: 0, at: 0 },
+        outbox: { value: 0, at: 0, pending: undefined },
       };
       this.#accounts.set(account.id, r);
     }
@@ -429,22 +436,40 @@ export class SmppGateway {
       if (!rt.messages.take(1) || !rt.segments.take(segments))
         throw new Errors.HUB_ERR_THROTTLED(`account ${account.id}`);
     }
-    // The route queue depth is sampled at most every 250 ms: cheap, and enough to stop a flood.
+    // The route queue depth, and per account what Hub holds FOR it, i.e. its outbox (MO and receipts not
+    // yet acknowledged). The route and connector queues are shared, so counting one account's share there
+    // would need every consumer to decrement a counter; throughput limits bound that share instead.
+    const rt = this.#runtime(account);
     const now = Date.now();
-    if (now - this.#depth.at > 250) {
-      this.#depth = { value: await this.#o.bus.depth(Queues.route), at: now };
-    }
+    const route = this.#sample(this.#depth, now, () => this.#o.bus.depth(Queues.route));
+    const outbox = this.#sample(rt.outbox, now, () => this.#o.bus.depth(Queues.outbox(account.id)));
+    if (route !== undefined || outbox !== undefined) await Promise.all([route, outbox]);
     if (this.#depth.value > this.#o.routeQueueHighWater)
       throw new Errors.HUB_ERR_QUEUE_FULL('route queue above its high-water mark');
-    // Per account: what Hub holds FOR it, i.e. its outbox (MO and receipts not yet acknowledged). The
-    // route and connector queues are shared, so counting one account's share there would need every
-    // consumer to decrement a counter; throughput limits bound that share instead.
-    const rt = this.#runtime(account);
-    if (now - rt.outbox.at > 250) {
-      rt.outbox = { value: await this.#o.bus.depth(Queues.outbox(account.id)), at: now };
-    }
     if (rt.outbox.value > account.queueHighWater)
       throw new Errors.HUB_ERR_QUEUE_FULL(`account ${account.id} outbox above its high-water mark`);
+  }
+
+  /**
+   * Keeps `s` at most 250 ms old (cheap, and enough to stop a flood). Only a sample never taken is waited
+   * for (and its error fails the submit); later ones are read in the background, one at a time, while
+   * submits go on with the previous value: a submit that arrives when the sample is due pays no round
+   * trip for it. A failed background read keeps the previous value; the next submit tries again.
+   */
+  #sample(s: DepthSample, now: number, read: () => Promise<number>): Promise<void> | undefined {
+    if (s.pending === undefined && now - s.at > 250) {
+      const p = read()
+        .then((value) => {
+          s.value = value;
+          s.at = now;
+        })
+        .finally(() => {
+          s.pending = undefined;
+        });
+      s.pending = p;
+      if (s.at !== 0) p.catch(() => undefined);
+    }
+    return s.at === 0 ? s.pending : undefined;
   }
 
   /** congestion_state for 5.0 sessions: the fuller of the route queue and the account's outbox (0–100). */

@@ -1,3 +1,6 @@
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { createRedisConnection } from '@hub/bus';
 import { hashSecret } from '@hub/store';
 import { EsmeClient, freePort, RedisServer } from '@hub/testkit';
 import { type SmscChild, startSmscChild } from './e2e.js';
@@ -144,8 +147,94 @@ function cpuOf(pids: ReadonlyArray<readonly [string, number | undefined]>): Map<
     const s = pid === undefined ? undefined : procStats(pid);
     if (s !== undefined) m.set(name, s.cpuSeconds);
   }
-  m.set('client', selfStats().cpuSeconds);
   return m;
+}
+
+/** What one client process is asked to run: the binds and the open loop against one system. */
+interface ClientJob {
+  readonly port: number;
+  readonly systemId: string;
+  readonly o: LatencyBenchOptions;
+  readonly registeredDelivery: number;
+}
+
+/** Messages of a client process to this one. */
+type ClientMessage =
+  | { readonly kind: 'measuring' }
+  | {
+      readonly kind: 'done';
+      readonly result: OpenLoopResult;
+      readonly receipts: number;
+      /** The client's own CPU seconds over the measured window. */
+      readonly cpuSeconds: number;
+    }
+  | { readonly kind: 'failed'; readonly error: string };
+
+/** argv flag of a client process (this file as the entry). */
+const CLIENT_FLAG = '--smpp-latency-client';
+
+/**
+ * Runs one system's ESMEs and open loop in a fresh Node process (this file, see {@link clientMain}), calling
+ * `onMeasureStart` when the measured sends begin. One process for every system made the load generator's
+ * own garbage collection part of the figures: the heap left by the first system made V8 run a major GC
+ * in the client every ~2 s during the next one, each a stall of 5–15 ms that landed in that system's p99
+ * (Hub parked measured after the reference: p99 8–17 ms; alone, or with a larger young generation in
+ * the client: 5–7 ms).
+ */
+async function runClients(
+  job: ClientJob,
+  onMeasureStart: () => void,
+): Promise<Extract<ClientMessage, { kind: 'done' }>> {
+  const child = fork(fileURLToPath(import.meta.url), [CLIENT_FLAG], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  try {
+    return await new Promise((resolve, reject) => {
+      child.on('message', (m: ClientMessage) => {
+        if (m.kind === 'measuring') onMeasureStart();
+        else if (m.kind === 'done') resolve(m);
+        else reject(new Error(`latency client: ${m.error}`));
+      });
+      child.once('error', reject);
+      child.once('exit', (code) => reject(new Error(`latency client exited with ${code}`)));
+      child.send(job);
+    });
+  } finally {
+    // It unbinds and exits by itself once done; a failed or stuck one is killed.
+    if (child.exitCode === null)
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        child.once('exit', () => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+  }
+}
+
+/** The client process: runs the job it is sent, answers with the result, and exits. */
+async function clientMain(): Promise<void> {
+  const send = (m: ClientMessage) => new Promise<void>((resolve) => process.send?.(m, () => resolve()));
+  const job = await new Promise<ClientJob>((resolve) =>
+    process.once('message', (m) => resolve(m as ClientJob)),
+  );
+  const clients: EsmeClient[] = [];
+  try {
+    clients.push(...(await connectClients(job.port, job.systemId, job.o)));
+    let cpu0 = 0;
+    const result = await openLoop(clients, job.o, job.registeredDelivery, () => {
+      cpu0 = selfStats().cpuSeconds;
+      void send({ kind: 'measuring' });
+    });
+    const cpuSeconds = selfStats().cpuSeconds - cpu0;
+    const receipts = clients.reduce((a, c) => a + c.receiptCount, 0);
+    await send({ kind: 'done', result, receipts, cpuSeconds });
+  } catch (err) {
+    await send({ kind: 'failed', error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+  } finally {
+    await Promise.all(clients.map((c) => c.close()));
+  }
+  process.exit(0);
 }
 
 function row(
@@ -208,13 +297,57 @@ routes:
 `;
 }
 
+/** Process groups of the pipeline case unless `BENCH_APPS` is set (the same default as smpp-e2e). */
+const PIPELINE_APPS = 'smpp/router,connectors';
+
+/**
+ * AOF rewrites Redis started during the measured window, with the fork time of the last one: Redis forks
+ * and the child rewrites the whole dataset while competing for the same two cores. A fresh appendonly
+ * Redis first rewrites at 64 MB of AOF (`auto-aof-rewrite-min-size`); at about 3 KB of AOF per parked
+ * message a 2,000/s run gets there some 10 s in, inside the window, and on a busy machine that rewrite
+ * has held up a few hundred responses by 10–90 ms, enough to move the p99 (`BENCH_REDIS_ARGS` moves it).
+ */
+class AofWatch {
+  readonly #redis;
+  #start: Promise<number | undefined> | undefined;
+
+  constructor(url: string) {
+    this.#redis = createRedisConnection({ url, commandRetries: 1 }).client();
+  }
+
+  /** Notes the count now (not awaited: called on the send clock). */
+  start(): void {
+    this.#start = this.#rewrites();
+  }
+
+  /** `AOF rewrites in the window: N (last fork X ms)`, or undefined when Redis could not say. */
+  async end(): Promise<string | undefined> {
+    const [a, b] = await Promise.all([this.#start, this.#rewrites()]);
+    if (a === undefined || b === undefined) return undefined;
+    const stats = await this.#redis.info('stats').catch(() => '');
+    const fork = /^latest_fork_usec:(\d+)/m.exec(stats)?.[1];
+    return `AOF rewrites in the window: ${b - a}${b > a && fork !== undefined ? ` (fork ${(Number(fork) / 1000).toFixed(1)} ms)` : ''}`;
+  }
+
+  close(): void {
+    this.#redis.disconnect();
+  }
+
+  async #rewrites(): Promise<number | undefined> {
+    const info = await this.#redis.info('persistence').catch(() => undefined);
+    const n = info === undefined ? undefined : /^aof_rewrites:(\d+)/m.exec(info)?.[1];
+    return n === undefined ? undefined : Number(n);
+  }
+}
+
 /**
  * `smpp-latency`: submit_sm at a fixed offered rate (open loop: sends on a clock, never waiting for a
  * response first) for a warm-up and then the measured seconds; prints the achieved rate and the
  * submit_sm_resp latency percentiles. Three systems in one run: the SMSC simulator in its own process
  * (the client and codec floor), Hub's gateway + router with messages parked (the durable-ack path
- * alone), and the whole pipeline (`router,connectors,smpp` in one process, forwarding to the simulator,
- * receipts 1 s later flowing back to the client while it sends).
+ * alone), and the whole pipeline (the gateway in one process, router + connectors in another unless
+ * `BENCH_APPS` groups them otherwise, forwarding to the simulator, receipts 1 s later flowing back to the
+ * client while it sends). Every Hub row notes the AOF rewrites Redis started in the measured window.
  */
 export async function smppLatency(o: LatencyBenchOptions): Promise<Row[]> {
   const rows: Row[] = [];
@@ -224,19 +357,17 @@ export async function smppLatency(o: LatencyBenchOptions): Promise<Row[]> {
   if (only.includes('reference')) {
     console.error('  reference: SMSC simulator ...');
     const sim = await startSmscChild({ systemId: 'bench', password: 'bench', receiptDelayMs: 1000 });
-    const clients: EsmeClient[] = [];
     try {
-      clients.push(...(await connectClients(sim.port, 'bench', o)));
       let before = new Map<string, number>();
-      const r = await openLoop(clients, o, 0, () => {
+      const done = await runClients({ port: sim.port, systemId: 'bench', o, registeredDelivery: 0 }, () => {
         before = cpuOf([['smsc', sim.pid]]);
       });
-      const after = cpuOf([['smsc', sim.pid]]);
+      const after = cpuOf([['smsc', sim.pid]]).set('client', done.cpuSeconds);
       rows.push(
         row(
           'reference: SMSC simulator (own process)',
           o,
-          r,
+          done.result,
           before,
           after,
           `smsc ${procStats(sim.pid)?.peakRssMiB.toFixed(0) ?? '?'}`,
@@ -244,58 +375,77 @@ export async function smppLatency(o: LatencyBenchOptions): Promise<Row[]> {
         ),
       );
     } finally {
-      await Promise.all(clients.map((c) => c.close()));
       await sim.stop();
     }
   }
 
   for (const mode of ['parked', 'pipeline'] as const) {
     if (!only.includes(mode)) continue;
-    console.error(`  Hub (${mode}) ...`);
-    const redis = await RedisServer.start({ appendonly: true });
+    // One process per group, as smpp-e2e: the pipeline's gateway apart from router + connectors unless
+    // `BENCH_APPS` says otherwise (`router,connectors,smpp` for all in one process).
+    const groups =
+      mode === 'parked'
+        ? [['router', 'smpp']]
+        : (process.env.BENCH_APPS ?? PIPELINE_APPS).split('/').map((g) => g.split(','));
+    const names = groups.map((g) => (groups.length === 1 ? 'hub' : g.join('+')));
+    console.error(`  Hub (${mode}: ${groups.map((g) => g.join(',')).join(' / ')}) ...`);
+    const redis = await RedisServer.start({
+      appendonly: true,
+      // e.g. `--auto-aof-rewrite-min-size 1gb` to see the figures without a rewrite in the window.
+      args: (process.env.BENCH_REDIS_ARGS ?? '').split(' ').filter(Boolean),
+    });
     let sim: SmscChild | undefined;
-    let hub: HubChild | undefined;
-    const clients: EsmeClient[] = [];
+    const hubs: HubChild[] = [];
+    const aof = new AofWatch(redis.url);
     try {
       if (mode === 'pipeline')
         sim = await startSmscChild({ systemId: 'hub', password: 'bench', receiptDelayMs: 1000 });
       const port = await freePort();
-      hub = await startHubChild(
-        hubConfig(redis.url, port, hash, o, sim?.port),
-        mode === 'parked' ? ['router', 'smpp'] : ['router', 'connectors', 'smpp'],
-      );
+      const config = hubConfig(redis.url, port, hash, o, sim?.port);
+      for (const g of groups) hubs.push(await startHubChild(config, g));
       await sim?.waitBound(30_000);
-      clients.push(...(await connectClients(port, 'bench', o)));
       const pids = [
-        ['hub', hub.pid],
-        ['redis', redis.pid],
+        ...hubs.map((h, k) => [names[k] ?? 'hub', h.pid] as const),
+        ['redis', redis.pid] as const,
         ...(sim === undefined ? [] : [['smsc', sim.pid] as const]),
-      ] as const;
+      ];
       let before = new Map<string, number>();
-      const r = await openLoop(clients, o, mode === 'pipeline' ? 1 : 0, () => {
-        before = cpuOf(pids);
-      });
-      const after = cpuOf(pids);
-      const receipts = clients.reduce((a, c) => a + c.receiptCount, 0);
+      const done = await runClients(
+        { port, systemId: 'bench', o, registeredDelivery: mode === 'pipeline' ? 1 : 0 },
+        () => {
+          before = cpuOf(pids);
+          aof.start();
+        },
+      );
+      const after = cpuOf(pids).set('client', done.cpuSeconds);
+      const rewrites = await aof.end();
+      const rss = [...hubs.map((h, k) => [names[k], h.pid] as const), ['redis', redis.pid] as const]
+        .map(([n, pid]) => `${n} ${pid === undefined ? '?' : (procStats(pid)?.peakRssMiB.toFixed(0) ?? '?')}`)
+        .join(' / ');
       rows.push(
         row(
           mode === 'parked'
             ? 'Hub gateway + router, parked (appendonly Redis)'
-            : 'Hub router+connectors+smpp → simulator, receipts +1 s',
+            : `Hub ${groups.map((g) => g.join('+')).join(' / ')} → simulator, receipts +1 s`,
           o,
-          r,
+          done.result,
           before,
           after,
-          `hub ${procStats(hub.pid)?.peakRssMiB.toFixed(0) ?? '?'} / redis ${redis.pid === undefined ? '?' : (procStats(redis.pid)?.peakRssMiB.toFixed(0) ?? '?')}`,
-          mode === 'pipeline' ? [`${receipts} receipts reached the client by the end`] : [],
+          rss,
+          [
+            ...(mode === 'pipeline' ? [`${done.receipts} receipts reached the client by the end`] : []),
+            ...(rewrites === undefined ? [] : [rewrites]),
+          ],
         ),
       );
     } finally {
-      await Promise.all(clients.map((c) => c.close()));
-      await hub?.stop();
+      for (const h of hubs) await h.stop();
+      aof.close();
       await redis.stop();
       await sim?.stop();
     }
   }
   return rows;
 }
+
+if (process.argv[2] === CLIENT_FLAG && process.send !== undefined) await clientMain();
