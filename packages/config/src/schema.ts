@@ -205,7 +205,17 @@ export const Mm4Connector = z.object({
   domain: z.string().min(1),
   /** Our originator system address for .RES and reports. */
   originatorSystem: z.string().min(1),
-  pool: z.object({ maxConnections: z.number().int().min(1).default(5) }).default({ maxConnections: 5 }),
+  /**
+   * Pooled SMTP connections to the peer: at most `maxConnections` at once (raise it when the peer allows
+   * more), each closed and reopened after `maxMessages` mails (nodemailer's own default, 100, reconnects far
+   * too often for MMs; 1000 is the per-connection cap of e.g. Exim: we close before such a peer refuses).
+   */
+  pool: z
+    .object({
+      maxConnections: z.number().int().min(1).default(5),
+      maxMessages: z.number().int().min(1).default(1000),
+    })
+    .default({ maxConnections: 5, maxMessages: 1000 }),
   /** Wait this long for MM4_forward.RES before retrying or failing. */
   resTimeoutMs: z.number().int().positive().default(300_000),
   retries: Retries,

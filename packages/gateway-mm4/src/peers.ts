@@ -106,6 +106,7 @@ export class Mm4PeerDirectory {
         secure: c.secure,
         requireTls: c.requireTls,
         maxConnections: c.pool.maxConnections,
+        maxMessages: c.pool.maxMessages,
         ...(c.username === undefined ? {} : { auth: { user: c.username, pass: c.password ?? '' } }),
       },
     };

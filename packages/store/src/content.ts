@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { close, fdatasync, open, writeFile } from 'node:fs';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { Errors } from '@hub/errors';
 import { DEFAULT_PREFIX, type RedisClient } from './redis.js';
 
@@ -20,8 +21,9 @@ export interface ContentMeta {
 /** Where MMS part bytes live. */
 export interface ContentStore {
   /**
-   * Stores bytes and returns a ref. Resolves after the write is durable for the tier (Redis ack, file renamed
-   * into place). Throws `HUB_ERR_TOO_LARGE` above the per-part limit (answer the sender with its wire status).
+   * Stores bytes and returns a ref. Resolves after the write is durable for the tier (Redis ack, file data
+   * fdatasync'ed): store the ref (the message record) only after that, so no reader meets a part still being
+   * written. Throws `HUB_ERR_TOO_LARGE` above the per-part limit (answer the sender with its wire status).
    */
   put(bytes: Buffer, meta?: ContentMeta): Promise<string>;
   /** The bytes of a ref. Throws `HUB_ERR_NOT_FOUND` (expired/deleted) or `HUB_ERR_STORE_BAD_CONTENT_REF`. */
@@ -50,7 +52,20 @@ function checkSize(bytes: Buffer, max: number): void {
   if (bytes.length > max) throw new Errors.HUB_ERR_TOO_LARGE(`part of ${bytes.length} bytes exceeds ${max}`);
 }
 
-const newId = (): string => randomBytes(16).toString('hex');
+// Ids come from one CSPRNG pool (256 ids per refill): `randomBytes(16)` per part cost ~2-9 µs. Each id is
+// 16 fresh pool bytes, never reused, so ids stay 128-bit random and unguessable.
+const ID_BYTES = 16;
+let idPool = Buffer.alloc(0);
+let idAt = 0;
+function newId(): string {
+  if (idAt + ID_BYTES > idPool.length) {
+    idPool = randomBytes(ID_BYTES * 256);
+    idAt = 0;
+  }
+  const id = idPool.toString('hex', idAt, idAt + ID_BYTES);
+  idAt += ID_BYTES;
+  return id;
+}
 
 /** Options of {@link RedisContentStore}. */
 export interface RedisContentStoreOptions {
@@ -104,9 +119,13 @@ export interface FileContentStoreOptions {
 }
 
 /**
- * Parts as files under `<dir>/<ab>/<cd>/<id>` (two shard levels keep folders small). Written to a temp name and
- * renamed, so a reader never sees a half-written part. Files do not expire: deleting them is the caller's
- * (or a retention sweeper's) job. Shared across instances only if `dir` is on shared storage.
+ * Parts as files under `<dir>/<ab>/<cd>/<id>` (two shard levels keep folders small). `put` creates the file
+ * under its final name (`O_EXCL`) and resolves after `fdatasync`; no temp name and rename are needed, because
+ * a ref is random and only becomes known to anyone (the message record) after `put` resolved, so nobody
+ * reads a file while it is written (the MM4 and MM7 gateways write the record after `put`). A failed write
+ * removes its file; a crash during `put` can leave an unreferenced, possibly partial file that nothing reads.
+ * Files do not expire: deleting them is the caller's (or a retention sweeper's) job. Shared across instances
+ * only if `dir` is on shared storage.
  */
 export class FileContentStore implements ContentStore {
   readonly dir: string;
@@ -127,15 +146,27 @@ export class FileContentStore implements ContentStore {
     checkSize(bytes, this.max);
     const ref = `file:${newId()}`;
     const path = this.pathOf(ref);
-    await mkdir(join(path, '..'), { recursive: true });
-    const tmp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
+    let fd: number;
     try {
-      await writeFile(tmp, bytes, { flush: true });
-      await rename(tmp, path);
+      fd = await openNew(path);
     } catch (err) {
-      await rm(tmp, { force: true });
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      // First part in this shard folder (or someone removed it): create it and try once more.
+      await mkdir(dirname(path), { recursive: true });
+      fd = await openNew(path);
+    }
+    try {
+      // On an fd, writeFile writes all of `bytes` (looping over short writes) and leaves the fd open.
+      await fsCall<void>((cb) => writeFile(fd, bytes, cb));
+      // Data and size, which reading it back needs (not timestamps). On ext4/xfs this also commits the
+      // transaction that created the directory entry; the folder itself is not fsync'ed.
+      await fsCall<void>((cb) => fdatasync(fd, cb));
+    } catch (err) {
+      await fsCall<void>((cb) => close(fd, cb)).catch(() => undefined);
+      await rm(path, { force: true });
       throw err;
     }
+    await fsCall<void>((cb) => close(fd, cb));
     return ref;
   }
 
@@ -152,6 +183,16 @@ export class FileContentStore implements ContentStore {
   async delete(ref: string): Promise<void> {
     await rm(this.pathOf(ref), { force: true });
   }
+}
+
+// The fd-based callback API: ~20 µs less CPU per part than FileHandle (fs/promises) on this path.
+function fsCall<T>(f: (cb: (err: NodeJS.ErrnoException | null, v?: T) => void) => void): Promise<T> {
+  return new Promise((resolve, reject) => f((err, v) => (err ? reject(err) : resolve(v as T))));
+}
+
+/** Opens a new file for writing; fails `EEXIST` rather than overwrite (ids are random: never in practice). */
+function openNew(path: string): Promise<number> {
+  return fsCall<number>((cb) => open(path, 'wx', cb));
 }
 
 /** Options of {@link TieredContentStore}. */

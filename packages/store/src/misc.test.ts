@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -69,7 +69,7 @@ test('node ids: a lease taken over by another owner reports lost; exhaustion is 
   );
 });
 
-test('content: Redis tier, file tier (sharded, atomic) and tiered selection round-trip', async () => {
+test('content: Redis tier, file tier (sharded, final name) and tiered selection round-trip', async () => {
   const small = new RedisContentStore({ redis: a, ttlMs: 60_000 });
   const large = new FileContentStore({ dir });
   const tiered = new TieredContentStore({ small, large, thresholdBytes: 1024, maxPartBytes: 100_000 });
@@ -106,6 +106,32 @@ test('content: Redis tier, file tier (sharded, atomic) and tiered selection roun
   );
   await assert.rejects(large.get('file:../../etc/passwd'), (e: unknown) =>
     isHubError(e, 'HUB_ERR_STORE_BAD_CONTENT_REF'),
+  );
+});
+
+test('content: file tier creates missing folders (again after removal), distinct ids across pool refills', async () => {
+  const root = join(dir, 'fresh', 'content');
+  const store = new FileContentStore({ dir: root });
+  // The store folder itself does not exist yet: the first put creates it.
+  const parts = Array.from({ length: 300 }, (_, i) => randomBytes(1 + (i % 7) * 1000));
+  const refs = await Promise.all(parts.map((p) => store.put(p)));
+  assert.equal(new Set(refs).size, refs.length, 'distinct refs');
+  for (const r of refs) assert.match(r, /^file:[0-9a-f]{32}$/);
+  for (const [i, r] of refs.entries()) assert.deepEqual(await store.get(r), parts[i]);
+  // More than one pool refill of ids, spread over shard folders.
+  assert.ok(readdirSync(root).length > 100);
+
+  // Folders removed behind the store's back (e.g. by a sweeper) are created again.
+  rmSync(root, { recursive: true });
+  await assert.rejects(store.get(refs[0] as string), (e: unknown) => isHubError(e, 'HUB_ERR_NOT_FOUND'));
+  const again = await Promise.all(Array.from({ length: 5 }, () => store.put(Buffer.from('x'))));
+  for (const r of again) assert.deepEqual(await store.get(r), Buffer.from('x'));
+
+  // Where the folder cannot be made (a file in the way), put fails.
+  const blocked = join(dir, 'blocked');
+  writeFileSync(blocked, 'not a folder');
+  await assert.rejects(new FileContentStore({ dir: blocked }).put(Buffer.from('y')), (e: unknown) =>
+    ['ENOTDIR', 'EEXIST'].includes((e as NodeJS.ErrnoException).code ?? ''),
   );
 });
 

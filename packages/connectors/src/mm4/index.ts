@@ -9,4 +9,4 @@ export type { Mm4ConnectorServices, Mm4PartReader, Mm4SendCorrelation, ResWait, 
 export type { Mm4SenderConfig, Mm4SenderDeps, Mm4SendResult } from './sender.js';
 export { Mm4Sender } from './sender.js';
 export type { PeerTransport, SmtpSendResult, SmtpTarget } from './smtp.js';
-export { classifySmtpError, createPeerTransport } from './smtp.js';
+export { classifySmtpError, createPeerTransport, DEFAULT_PEER_MAX_MESSAGES } from './smtp.js';

@@ -9,6 +9,7 @@ import { createConnector } from '../registry.js';
 import { addr, sms } from '../testing.fixture.js';
 import { Mm4Connector } from './mm4-connector.js';
 import type { Mm4SendCorrelation, ResWait, SentReq } from './ports.js';
+import { createPeerTransport, DEFAULT_PEER_MAX_MESSAGES } from './smtp.js';
 
 const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001', 'hex');
 const ids = new IdGenerator(3);
@@ -191,4 +192,35 @@ test('mm4 connector: unreachable peer is temporary and marks it down; no content
   await c.stop();
   assert.equal(c.state().up, false);
   await assert.rejects(c.send(sms()), (err: unknown) => isHubError(err, 'HUB_ERR_CONNECTOR_STOPPED'));
+});
+
+test('pooled peer connections: reused past the 100 mails of nodemailer by default; pool.maxMessages from config', async () => {
+  const peer = new SmtpPeer();
+  const port = await peer.listen();
+  let connections = 0;
+  peer.server.server.on('connection', () => connections++);
+  try {
+    const t = createPeerTransport('peer-x', { host: '127.0.0.1', port, maxConnections: 1 });
+    try {
+      const mail = { mail: Buffer.from('Subject: x\r\n\r\nx\r\n'), envelope: { from: 'a@x', to: ['b@y'] } };
+      for (let i = 0; i < 150; i++) await t.send(mail);
+    } finally {
+      t.close();
+    }
+    assert.ok(DEFAULT_PEER_MAX_MESSAGES > 150);
+    assert.equal(connections, 1, '150 mails on one connection');
+
+    connections = 0;
+    const c = new Mm4Connector(config(port, { pool: { maxConnections: 1, maxMessages: 2 } }));
+    await c.start();
+    try {
+      for (let i = 0; i < 5; i++) await c.send(sms({ to: '+972590000031' }));
+    } finally {
+      await c.stop();
+    }
+    assert.equal(connections, 3, 'a new connection after every 2 mails');
+    assert.equal(peer.mails.length, 155);
+  } finally {
+    await peer.close();
+  }
 });

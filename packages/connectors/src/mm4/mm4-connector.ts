@@ -28,7 +28,7 @@ export function mm4SenderConfig(c: Mm4ConnectorConfig): Mm4SenderConfig {
     ...(c.password === undefined ? {} : { password: c.password }),
     domain: c.domain,
     originatorSystem: c.originatorSystem,
-    pool: { maxConnections: c.pool.maxConnections },
+    pool: { maxConnections: c.pool.maxConnections, maxMessages: c.pool.maxMessages },
     resWait: { timeoutMs: c.resTimeoutMs, maxAttempts: c.retries.temporary.attempts },
   };
 }

@@ -25,7 +25,8 @@ export interface Mm4SenderConfig {
   readonly domain: string;
   /** Our system address (`X-Mms-Originator-System`): where the peer sends .RES and reports. */
   readonly originatorSystem: string;
-  readonly pool?: { readonly maxConnections?: number };
+  /** Pooled connections and mails per connection (defaults: see {@link SmtpTarget}). */
+  readonly pool?: { readonly maxConnections?: number; readonly maxMessages?: number };
   /** Verify the peer's TLS certificate (default true). */
   readonly rejectUnauthorized?: boolean;
   /** Ask the peer for an MM4_forward.RES (default true). */
@@ -98,6 +99,7 @@ export class Mm4Sender {
         ? {}
         : { auth: { user: config.username, pass: config.password ?? '' } }),
       ...(config.pool?.maxConnections === undefined ? {} : { maxConnections: config.pool.maxConnections }),
+      ...(config.pool?.maxMessages === undefined ? {} : { maxMessages: config.pool.maxMessages }),
       ...(config.rejectUnauthorized === undefined ? {} : { rejectUnauthorized: config.rejectUnauthorized }),
       ...(config.timeoutMs === undefined ? {} : { timeoutMs: config.timeoutMs }),
     };

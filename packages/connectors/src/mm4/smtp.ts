@@ -13,11 +13,22 @@ export interface SmtpTarget {
   readonly auth?: { readonly user: string; readonly pass: string };
   /** Pooled connections to keep (default 5). */
   readonly maxConnections?: number;
+  /**
+   * Mails per pooled connection before it is closed and reopened (default {@link DEFAULT_PEER_MAX_MESSAGES};
+   * nodemailer's own default of 100 reconnects, with a new greeting and maybe TLS, every 100 mails).
+   */
+  readonly maxMessages?: number;
   /** Verify the peer's certificate (default true). */
   readonly rejectUnauthorized?: boolean;
   /** Socket/greeting timeouts in ms (default 30 s). */
   readonly timeoutMs?: number;
 }
+
+/**
+ * Default mails per pooled peer connection (the mm4 connector's `pool.maxMessages` default): reconnecting is
+ * rare enough to cost nothing, yet below the per-connection caps some MTAs enforce (Exim: 1000).
+ */
+export const DEFAULT_PEER_MAX_MESSAGES = 1000;
 
 /** What one SMTP transaction to a peer produced. */
 export interface SmtpSendResult {
@@ -70,6 +81,7 @@ export function createPeerTransport(name: string, target: SmtpTarget): PeerTrans
     secure: target.secure ?? false,
     requireTLS: target.requireTls ?? false,
     maxConnections: target.maxConnections ?? 5,
+    maxMessages: target.maxMessages ?? DEFAULT_PEER_MAX_MESSAGES,
     connectionTimeout: t,
     greetingTimeout: t,
     socketTimeout: t,
