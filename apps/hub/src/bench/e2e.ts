@@ -194,7 +194,7 @@ async function hopBreakdown(url: string, ids: readonly string[]): Promise<string
       const m = await store.get(ids[i] ?? '');
       if (m === undefined) continue;
       const at = HOPS.map(([h]) => m.history.find((e) => e.hop === h)?.at);
-        console.log(i, at.map((x) => (x ?? 0) - (at[0] ?? 0)).join(' '));
+      console.log(i, at.map((x) => (x ?? 0) - (at[0] ?? 0)).join(' '));
       for (let k = 1; k < HOPS.length; k++) {
         const a = at[k - 1];
         const b = at[k];
