@@ -162,7 +162,10 @@ export interface Bus {
     processor: (payload: T, job: JobInfo) => Promise<unknown>,
     opts?: WorkerOptions,
   ): BusWorker;
-  /** Jobs not yet finished: waiting (incl. paused) + prioritised + delayed + active (for high-water marks). */
+  /**
+   * Jobs not yet finished: waiting (incl. paused) + prioritised + delayed + active, each batch job counted as
+   * the payloads it carries (for high-water marks). Throws `HUB_ERR_BUS_CLOSED` after {@link Bus.close}.
+   */
   depth(def: QueueDef<unknown>): Promise<number>;
   /**
    * Removes a waiting or delayed job of a message (cancel). Returns false when there is none or it is already
@@ -268,6 +271,9 @@ export function createBus(opts: BusOptions): Bus {
   let closing: Promise<void> | undefined;
 
   function client(): RedisClient {
+    // After close, never open a new connection: one created by a late caller (a metrics sample racing
+    // shutdown) would never be closed and would keep the process alive.
+    if (closed) throw new Errors.HUB_ERR_BUS_CLOSED();
     commandClient ??= opts.connection.client('command');
     return commandClient;
   }
@@ -450,6 +456,7 @@ export function createBus(opts: BusOptions): Bus {
     },
 
     async depth(def: QueueDef<unknown>): Promise<number> {
+      if (closed) throw new Errors.HUB_ERR_BUS_CLOSED();
       // This process's pending counts go first, on the same connection as the read.
       if (counts.size > 0) flushCounts();
       const [c, batched] = await Promise.all([
@@ -576,6 +583,7 @@ export function createBus(opts: BusOptions): Bus {
 
   function flushCounts(): void {
     countTimer = undefined;
+    if (closed) counts.clear();
     if (counts.size === 0 || commandClient === undefined) return;
     const m = client().multi();
     for (const [q, c] of counts) {
