@@ -183,3 +183,34 @@ test('batch payloads share the worker concurrency; setConcurrency changes it', a
   assert.equal(peak, 4);
   await w.close();
 });
+
+test('a worker holding more than it can work on fetches no more batch jobs: another process gets them', async () => {
+  const def = Queues.connector(uniq());
+  const other = createBus({ connection: createRedisConnection({ url: redis.url }) });
+  const by = new Map<string, string>();
+  const slow = (who: string) => async (m: HubMessage) => {
+    by.set(m.id, who);
+    await new Promise((r) => setTimeout(r, 10));
+  };
+  try {
+    // Four batch jobs of 20 payloads each, then two workers of 4 each ("two processes").
+    for (let i = 0; i < 4; i++)
+      await bus.enqueueMany(
+        def,
+        Array.from({ length: 20 }, () => msg()),
+        { batch: true },
+      );
+    const a = bus.worker(def, slow('a'), { concurrency: 4 });
+    await waitFor(() => by.size > 0, { timeoutMs: 10_000 });
+    const b = other.worker(def, slow('b'), { concurrency: 4 });
+    await waitFor(() => by.size === 80, { timeoutMs: 20_000 });
+    const counts = [...by.values()].reduce<Record<string, number>>((acc, w) => {
+      acc[w] = (acc[w] ?? 0) + 1;
+      return acc;
+    }, {});
+    assert.ok((counts.b ?? 0) >= 20, `the second worker got whole batches: ${JSON.stringify(counts)}`);
+    await Promise.all([a.close(), b.close()]);
+  } finally {
+    await other.close();
+  }
+});

@@ -377,38 +377,68 @@ export function createBus(opts: BusOptions): Bus {
       const conn = opts.connection.client('blocking');
       const lockDuration = wo.lockDurationMs ?? 30_000;
       const slots = new Slots(wo.concurrency ?? 10);
+      // BullMQ's concurrency counts jobs; a batch job carries many payloads, and payloads taken here wait
+      // here while another process's worker on the same queue (scale-out) could have run them. So this
+      // worker takes jobs only while what it holds stays within twice what it works on at once, judging a
+      // job's size by the last one seen (1 for single jobs: then it is plain `concurrency`). It starts at
+      // one job, until it has seen one.
+      let size = Math.max(1, Math.trunc(wo.concurrency ?? 10));
+      let held = 0;
+      let active = 0;
+      let perJob = size;
+      const pace = (): void => {
+        const room = Math.max(0, 2 * size - held);
+        const want = Math.min(size, Math.max(1, active + Math.floor(room / perJob)));
+        if (w.concurrency !== want) w.concurrency = want;
+      };
+      const track = async <R>(n: number, run: () => Promise<R>): Promise<R> => {
+        perJob = n;
+        active++;
+        held += n;
+        pace();
+        try {
+          return await run();
+        } finally {
+          active--;
+          held -= n;
+          pace();
+        }
+      };
+      const runOne = async (job: Job): Promise<unknown> => {
+        const r = def.schema.safeParse(job.data);
+        if (!r.success) throw new UnrecoverableError(`HUB_ERR_VALIDATION: ${describeIssues(r.error)}`);
+        try {
+          return await processor(r.data, {
+            id: job.id ?? '',
+            attemptsMade: job.attemptsMade,
+            attemptsStarted: job.attemptsStarted,
+            queue: def.name,
+          });
+        } catch (err) {
+          if (isHubError(err)) {
+            if (err.recovery === 'permanent') throw new UnrecoverableError(`${err.code}: ${err.message}`);
+            if (err.recovery === 'throttled') {
+              const after = err.details?.retryAfterMs;
+              await queueOf(def as QueueDef<unknown>).rateLimit(
+                typeof after === 'number' && after > 0 ? after : (wo.throttleMs ?? 1_000),
+              );
+              throw Worker.RateLimitError();
+            }
+          }
+          throw err;
+        }
+      };
       const w: Worker = new Worker(
         def.name,
         async (job: Job) => {
-          if (job.name === BATCH_JOB)
-            return runBatch(def as QueueDef<unknown>, job, processor as never, slots, wo);
-          const r = def.schema.safeParse(job.data);
-          if (!r.success) throw new UnrecoverableError(`HUB_ERR_VALIDATION: ${describeIssues(r.error)}`);
-          try {
-            return await processor(r.data, {
-              id: job.id ?? '',
-              attemptsMade: job.attemptsMade,
-              attemptsStarted: job.attemptsStarted,
-              queue: def.name,
-            });
-          } catch (err) {
-            if (isHubError(err)) {
-              if (err.recovery === 'permanent') throw new UnrecoverableError(`${err.code}: ${err.message}`);
-              if (err.recovery === 'throttled') {
-                const after = err.details?.retryAfterMs;
-                await queueOf(def as QueueDef<unknown>).rateLimit(
-                  typeof after === 'number' && after > 0 ? after : (wo.throttleMs ?? 1_000),
-                );
-                throw Worker.RateLimitError();
-              }
-            }
-            throw err;
-          }
+          if (job.name !== BATCH_JOB) return track(1, () => runOne(job));
+          const n = Math.max(1, (job.data as Partial<BatchEnvelope> | undefined)?.items?.length ?? 1);
+          return track(n, () => runBatch(def as QueueDef<unknown>, job, processor as never, slots, wo));
         },
         {
           connection: conn,
           prefix,
-          concurrency: wo.concurrency ?? 10,
+          concurrency: 1,
           lockDuration,
           stalledInterval: wo.stalledIntervalMs ?? lockDuration,
           maxStalledCount: wo.maxStalledCount ?? 3,
@@ -446,9 +476,10 @@ export function createBus(opts: BusOptions): Bus {
         ready: () => w.waitUntilReady().then(() => undefined),
         setConcurrency(n) {
           const c = Math.max(1, Math.trunc(n));
-          if (c === w.concurrency) return;
-          w.concurrency = c;
+          if (c === size) return;
+          size = c;
           slots.resize(c);
+          pace();
         },
       };
       workers.add(handle);
