@@ -37,7 +37,7 @@ import {
   resKey,
   transactionKey,
 } from '@hub/mm4';
-import type { IngestRouting, RouteDecider } from '@hub/router';
+import { ingestWrites, type RouteDecider } from '@hub/router';
 import {
   SMTPServer,
   type SMTPServerAddress,
@@ -99,9 +99,6 @@ export interface Mm4GatewayOptions {
    */
   readonly routeAtIngest?: RouteDecider;
 }
-
-/** One accepted message's writes: its record, its job, and the report owed when it ended at ingest. */
-type IngestWrite = Omit<IngestRouting, 'plan'>;
 
 /** What a hook decided: accept (with an optional reply text) or reject with an error from the catalog. */
 type Decision =
@@ -443,7 +440,7 @@ export class Mm4Gateway {
       this.#o.instance,
     );
     const ack = pdu.ackRequest ? this.#ackMail(pdu, peer, 'Ok') : undefined;
-    const w = this.#ingestWrites(msg, now);
+    const w = ingestWrites(this.#o.routeAtIngest, msg, now, this.#o.log);
     // Answer only after Redis has the record, its job (and the report owed), the dedupe key and the .RES
     // job. A job on the route queue goes out with the record; one on an outbox or a connector queue waits
     // for its record (its worker drops a job whose record it cannot find, and the two writes travel on
@@ -475,24 +472,6 @@ export class Mm4Gateway {
       'mm4 forward accepted',
     );
     return { ok: true, message: `2.0.0 Ok: queued as ${id}` };
-  }
-
-  /**
-   * What to write for a message built just now: routed here (see {@link Mm4GatewayOptions.routeAtIngest})
-   * or, without a route table, as it is, with a job on the route queue.
-   */
-  #ingestWrites(msg: HubMessage, now: number): IngestWrite {
-    const r = this.#o.routeAtIngest;
-    if (r === undefined || (msg.options.scheduleAt ?? 0) > now)
-      return { record: msg, job: { queue: Queues.route, payload: msg } };
-    const w = r.atIngest(msg, now);
-    const p = w.plan;
-    if (p.type === 'final') {
-      const facts = { id: msg.id, account: msg.origin.account, ...p.why };
-      if (p.state === 'expired') this.#o.log.info(facts, 'message expired before routing');
-      else this.#o.log.warn(facts, 'message rejected by routing');
-    }
-    return w;
   }
 
   /** The Hub message a report from `peer` is about (X-Mms-Message-ID of our forward.REQ). */

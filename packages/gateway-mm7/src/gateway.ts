@@ -18,7 +18,7 @@ import {
   type Mm7SenderIdentification,
   type Mm7SubmitReq,
 } from '@hub/mm7';
-import type { IngestRouting, RouteDecider } from '@hub/router';
+import { type IngestRouting, ingestWrites, type RouteDecider } from '@hub/router';
 import type { VaspDirectory } from './accounts.js';
 import {
   type FlatContent,
@@ -331,26 +331,8 @@ export class Mm7Gateway {
       now,
       this.#o.instance,
     );
-    await this.#write(this.#ingestWrites(msg, now));
+    await this.#write(ingestWrites(this.#o.routeAtIngest, msg, now, this.#o.log));
     return formatId(msg.id, account.idBase);
-  }
-
-  /**
-   * What to write for a message built just now: routed here (see {@link Mm7GatewayOptions.routeAtIngest})
-   * or, without a route table or for a scheduled message, as it is, with a job on the route queue.
-   */
-  #ingestWrites(msg: HubMessage, now: number): IngestWrite {
-    const r = this.#o.routeAtIngest;
-    if (r === undefined || (msg.options.scheduleAt ?? 0) > now)
-      return { record: msg, job: { queue: Queues.route, payload: msg } };
-    const w = r.atIngest(msg, now);
-    const p = w.plan;
-    if (p.type === 'final') {
-      const facts = { id: msg.id, account: msg.origin.account, ...p.why };
-      if (p.state === 'expired') this.#o.log.info(facts, 'message expired before routing');
-      else this.#o.log.warn(facts, 'message rejected by routing');
-    }
-    return w;
   }
 
   /**

@@ -16,7 +16,7 @@ import {
   toSmppStat,
   validateMessage,
 } from '@hub/message';
-import type { IngestRouting, RouteDecider } from '@hub/router';
+import { type IngestRouting, ingestWrites, type RouteDecider } from '@hub/router';
 import {
   buildUdh,
   concatElement,
@@ -585,7 +585,7 @@ export class SmppGateway {
       Date.now(),
       this.#o.instance,
     );
-    const w = this.#ingestWrites(msg);
+    const w = this.#ingestWrites(msg, Date.now());
     // Ack only after Redis has both the record and the job.
     if (this.#ingest !== undefined) await this.#ingest.add(w);
     else await this.#write([w]);
@@ -593,27 +593,9 @@ export class SmppGateway {
     return w.record;
   }
 
-  /**
-   * What to write for a message built just now: routed here (see {@link SmppGatewayOptions.routeAtIngest})
-   * or, without a route table or for a scheduled message, as it is, with a job on the route queue.
-   */
-  #ingestWrites(msg: HubMessage, now: number = Date.now()): IngestWrite {
-    const r = this.#o.routeAtIngest;
-    if (r === undefined || msg.direction !== 'mt' || (msg.options.scheduleAt ?? 0) > now)
-      return { record: msg, job: { queue: Queues.route, payload: msg } };
-    const w = r.atIngest(msg, now);
-    const p = w.plan;
-    if (p.type === 'final') {
-      const facts = { id: msg.id, account: msg.origin.account, ...p.why };
-      if (p.state === 'expired') this.#o.log.info(facts, 'message expired before routing');
-      else this.#o.log.warn(facts, 'message rejected by routing');
-    } else if (p.type === 'connector') {
-      this.#o.log.debug?.(
-        { id: msg.id, routeId: p.routeId, connector: p.connector },
-        'message routed at ingest',
-      );
-    }
-    return w;
+  /** The writes of a message built just now (`ingestWrites` of @hub/router); only MT is routed here. */
+  #ingestWrites(msg: HubMessage, now: number): IngestWrite {
+    return ingestWrites(msg.direction === 'mt' ? this.#o.routeAtIngest : undefined, msg, now, this.#o.log);
   }
 
   /**
@@ -808,7 +790,7 @@ export class SmppGateway {
     };
     // Routed again like a new submit (the new text may match other routes), under the same job id as
     // the original (removed above), so a later cancel_sm still finds it.
-    await this.#write([this.#ingestWrites(validateMessage(replaced))]);
+    await this.#write([this.#ingestWrites(validateMessage(replaced), Date.now())]);
     return { status: 0 };
   }
 

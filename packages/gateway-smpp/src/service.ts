@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { loadAccounts } from '@hub/config';
 import { startRouteTable } from '@hub/router';
 import type { Service, ServiceFactory } from '@hub/runtime';
-import { type ConfigStore, RateLimiter, verifySecret } from '@hub/store';
+import { RateLimiter, verifySecret } from '@hub/store';
 import { AccountDirectory } from './accounts.js';
 import { RedisBindRegistry } from './binds.js';
 import { RedisConcatStore } from './concat.js';

@@ -191,3 +191,39 @@ export class RouteDecider {
     }
   }
 }
+
+/** What an ingress writes for a message it has just built: the record, its job, and the report owed. */
+export type IngestWrites = Omit<IngestRouting, 'plan'>;
+
+/** The logger surface {@link ingestWrites} uses (pino fits). */
+export interface IngestLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  debug?(obj: object, msg: string): void;
+}
+
+/**
+ * The writes of one message an ingress has just accepted: routed there by `decider` (see
+ * {@link RouteDecider.atIngest}), or, without a decider or for a message scheduled later, as it is with
+ * a job on the route queue (the router takes it when due). Logs why a message ended at routing. Pure
+ * apart from the log line; throws what `atIngest` throws (a caller's bug).
+ */
+export function ingestWrites(
+  decider: RouteDecider | undefined,
+  msg: HubMessage,
+  now: number,
+  log: IngestLogger,
+): IngestWrites {
+  if (decider === undefined || (msg.options.scheduleAt ?? 0) > now)
+    return { record: msg, job: { queue: Queues.route, payload: msg } };
+  const w = decider.atIngest(msg, now);
+  const p = w.plan;
+  if (p.type === 'final') {
+    const facts = { id: msg.id, account: msg.origin.account, ...p.why };
+    if (p.state === 'expired') log.info(facts, 'message expired before routing');
+    else log.warn(facts, 'message rejected by routing');
+  } else if (p.type === 'connector') {
+    log.debug?.({ id: msg.id, routeId: p.routeId, connector: p.connector }, 'message routed at ingest');
+  }
+  return w;
+}

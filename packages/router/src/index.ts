@@ -1,7 +1,14 @@
 export type { ConnectorStatesOptions, StateRedis } from './connector-states.js';
 export { ConnectorStates, publishedStateKey } from './connector-states.js';
-export type { IngestRouting, MessageRoute, RouteDeciderOptions, RoutePlan } from './decider.js';
-export { RouteDecider } from './decider.js';
+export type {
+  IngestLogger,
+  IngestRouting,
+  IngestWrites,
+  MessageRoute,
+  RouteDeciderOptions,
+  RoutePlan,
+} from './decider.js';
+export { ingestWrites, RouteDecider } from './decider.js';
 export type { LiveRouteTable } from './live-table.js';
 export { startRouteTable } from './live-table.js';
 export type { RouterOptions, RouterStore } from './router.js';
