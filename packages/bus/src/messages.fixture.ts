@@ -1,18 +1,15 @@
-import { createMessage, type HubMessage, type IdGenerator, normalizeAddress } from '@hub/message';
+import type { HubMessage, IdGenerator } from '@hub/message';
+import { mtSms } from '@hub/testkit';
 
-/** A routed MT SMS for bus tests, with the priority, schedule and text asked for. */
+/** A routed MT SMS for bus tests (`mtSms` of @hub/testkit), with the priority, schedule and text asked for. */
 export function testMessage(
   gen: IdGenerator,
   over: { priority?: number; scheduleAt?: number; text?: string } = {},
 ): HubMessage {
   const text = over.text ?? 'hello';
-  const m = createMessage({
+  const m = mtSms({
     id: gen.next(),
-    direction: 'mt',
-    kind: 'sms',
     origin: { protocol: 'smpp', account: 'acme' },
-    from: normalizeAddress('HUB', { ton: 5 })!,
-    to: [normalizeAddress('+821055551234')!],
     content: { type: 'sms', dataCoding: 0, text, bytes: Buffer.from(text).toString('base64'), segments: 1 },
     options: {
       receipt: 'final',
