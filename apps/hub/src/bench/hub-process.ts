@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -52,6 +52,7 @@ export async function startHubChild(
   await new Promise<void>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`hub did not start in 60 s:\n${out}`)), 60_000);
     child.stdout?.on('data', (d: Buffer) => {
+      if (process.env.BENCH_HUB_STDOUT) appendFileSync(`${process.env.BENCH_HUB_STDOUT}.${child.pid}`, d);
       out += d.toString();
       if (out.includes('Hub is running')) {
         clearTimeout(t);

@@ -2,9 +2,10 @@ import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createRedisConnection } from '@hub/bus';
 import { hashSecret } from '@hub/store';
-import { EsmeClient, freePort, RedisServer } from '@hub/testkit';
+import { freePort, RedisServer } from '@hub/testkit';
 import { type SmscChild, startSmscChild } from './e2e.js';
 import { type HubChild, startHubChild } from './hub-process.js';
+import { LeanEsme } from './lean-esme.js';
 import { percentiles, procStats, type Row, selfStats } from './measure.js';
 
 /** Options of {@link smppLatency} (`pnpm bench smpp-latency --rate R --sessions S`). */
@@ -41,7 +42,7 @@ interface OpenLoopResult {
  * then waits up to 30 s for the responses still due.
  */
 async function openLoop(
-  clients: readonly EsmeClient[],
+  clients: readonly LeanEsme[],
   o: LatencyBenchOptions,
   registeredDelivery: number,
   onMeasureStart: () => void,
@@ -72,30 +73,28 @@ async function openLoop(
         const measured = i >= firstMeasured;
         if (i === firstMeasured) onMeasureStart();
         if (measured) sendLag.push(t0 - scheduled);
-        c.submit({
-          to: `4915${String(1_000_000 + (i % 9_000_000))}`,
-          from: 'HUB',
-          text: `latency probe ${i}`,
+        c.submit(
+          `4915${String(1_000_000 + (i % 9_000_000))}`,
+          'HUB',
+          `latency probe ${i}`,
           registeredDelivery,
-        }).then(
-          (r) => {
-            const t1 = performance.now();
+          (status) => {
             if (!measured) return;
+            const t1 = performance.now();
             answered++;
+            if (status === -1) {
+              failed++;
+              firstError ??= 'connection closed';
+              return;
+            }
             lastResp = t1;
             lat.push(t1 - t0);
             fromSchedule.push(t1 - scheduled);
-            if (r.status === 0) ok++;
+            if (status === 0) ok++;
             else {
               failed++;
-              firstError ??= `status 0x${r.status.toString(16)}`;
+              firstError ??= `status 0x${status.toString(16)}`;
             }
-          },
-          (e: Error) => {
-            if (!measured) return;
-            answered++;
-            failed++;
-            firstError ??= e.message;
           },
         );
       }
@@ -122,21 +121,10 @@ async function openLoop(
   };
 }
 
-async function connectClients(port: number, systemId: string, o: LatencyBenchOptions): Promise<EsmeClient[]> {
-  const window = Math.max(50, Math.ceil(o.rate / o.sessions));
-  const clients: EsmeClient[] = [];
+async function connectClients(port: number, systemId: string, o: LatencyBenchOptions): Promise<LeanEsme[]> {
+  const clients: LeanEsme[] = [];
   for (let i = 0; i < o.sessions; i++)
-    clients.push(
-      await EsmeClient.connect({
-        port,
-        systemId,
-        password: 'bench',
-        bindType: 'trx',
-        window,
-        record: false,
-        responseTimeoutMs: 30_000,
-      }),
-    );
+    clients.push(await LeanEsme.connect({ port, systemId, password: 'bench' }));
   return clients;
 }
 
@@ -218,7 +206,7 @@ async function clientMain(): Promise<void> {
   const job = await new Promise<ClientJob>((resolve) =>
     process.once('message', (m) => resolve(m as ClientJob)),
   );
-  const clients: EsmeClient[] = [];
+  const clients: LeanEsme[] = [];
   try {
     clients.push(...(await connectClients(job.port, job.systemId, job.o)));
     let cpu0 = 0;
@@ -227,7 +215,7 @@ async function clientMain(): Promise<void> {
       void send({ kind: 'measuring' });
     });
     const cpuSeconds = selfStats().cpuSeconds - cpu0;
-    const receipts = clients.reduce((a, c) => a + c.receiptCount, 0);
+    const receipts = clients.reduce((a, c) => a + c.receipts, 0);
     await send({ kind: 'done', result, receipts, cpuSeconds });
   } catch (err) {
     await send({ kind: 'failed', error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
