@@ -98,7 +98,8 @@ export class LeanEsme {
    */
   submit(to: string, from: string, text: string, registeredDelivery: number, done: SubmitDone): void {
     if (this.#closed) {
-      done(-1);
+      // Never synchronously: a closed loop calling submit again from `done` would recurse.
+      queueMicrotask(() => done(-1));
       return;
     }
     const seq = this.#seq++;
