@@ -14,11 +14,16 @@
  * - Each parsed PDU keeps its exact bytes (non-enumerable `raw`), used for strict body validation.
  * - `PDU.commandLength` also enforces a per-connection limit set with {@link limitPduLength} (a listener's
  *   `maxPduLength`); `PDU.maxLength` stays the process-wide ceiling.
+ * - The hot PDUs (submit_sm, deliver_sm, data_sm, their responses, enquire_link, unbind, generic_nack)
+ *   are encoded and, when well formed, parsed by `fast-codec.ts`, which yields exactly what node-smpp
+ *   would and declines everything else to it ({@link encodeWithNodeSmpp}, {@link decodeWithNodeSmpp}
+ *   are the node-smpp-only references its tests compare with).
  */
 
 import { Errors } from '@hub/errors';
 import smpp from 'smpp';
 import { DEFAULT_MAX_PDU_LENGTH } from '../codec/header.js';
+import { decodeFast, enableFastCodec, encodeFast } from './fast-codec.js';
 import { Status } from './status.js';
 
 /** node-smpp's `PDU.maxLength` as set by Hub: a full 64K message_payload plus header and fields. */
@@ -27,6 +32,8 @@ export const MAX_PDU_LENGTH: number = DEFAULT_MAX_PDU_LENGTH;
 const RAW = Symbol.for('hub.smpp.raw');
 const LIMIT = Symbol.for('hub.smpp.maxPduLength');
 const INSTALLED = Symbol.for('hub.smpp.installed');
+/** node-smpp's `fromBuffer` with Hub's raw-bytes capture but without the fast path (equivalence tests). */
+const NODE_FROM_BUFFER = Symbol.for('hub.smpp.nodeFromBuffer');
 
 function install(): void {
   const proto = smpp.PDU.prototype as unknown as Record<symbol, unknown> & { fromBuffer(buf: Buffer): void };
@@ -38,14 +45,14 @@ function install(): void {
   for (const filter of Object.values(smpp.filters)) filter.decode = identity;
   const time = smpp.filters.time;
   if (time) time.encode = identity;
+  const messageEncode = (value: unknown): unknown => {
+    if (Buffer.isBuffer(value)) return value;
+    // Strings would go through node-smpp's charset guessing: refuse, the codec encodes.
+    throw new TypeError('short_message and message_payload must be Buffers');
+  };
   const message = smpp.filters.message;
-  if (message) {
-    message.encode = (value: unknown): unknown => {
-      if (Buffer.isBuffer(value)) return value;
-      // Strings would go through node-smpp's charset guessing: refuse, the codec encodes.
-      throw new TypeError('short_message and message_payload must be Buffers');
-    };
-  }
+  if (message) message.encode = messageEncode;
+  enableFastCodec(identity, messageEncode);
 
   // Same failure mode as node-smpp's own maxLength check (a throw from the read loop, with the 4 length
   // octets consumed), so the session's framing recovery answers it identically.
@@ -68,9 +75,15 @@ function install(): void {
   };
 
   const fromBuffer = proto.fromBuffer;
-  proto.fromBuffer = function (this: Record<symbol, unknown>, buffer: Buffer): void {
+  proto[NODE_FROM_BUFFER] = function (this: Record<symbol, unknown>, buffer: Buffer): void {
     Object.defineProperty(this, RAW, { value: buffer, enumerable: false });
     fromBuffer.call(this, buffer);
+  };
+  // Well-formed hot PDUs are parsed by the fast path (same properties, same order); anything else by
+  // node-smpp, whose leniency checkRequestBody and the framing recovery rely on.
+  proto.fromBuffer = function (this: Record<string | symbol, unknown>, buffer: Buffer): void {
+    Object.defineProperty(this, RAW, { value: buffer, enumerable: false });
+    if (!decodeFast(this, buffer)) fromBuffer.call(this, buffer);
   };
 }
 install();
@@ -131,23 +144,43 @@ export interface SmppPdu {
 }
 
 const HEADER_KEYS = new Set(['command', 'command_length', 'command_id', 'command_status', 'sequence_number']);
+const NO_PARAMS: Readonly<Record<string, unknown>> = Object.freeze({});
 
 /** Raw bytes of a PDU parsed by node-smpp (empty for PDUs built locally). */
 export function rawOf(pdu: NodePdu): Buffer {
   return ((pdu as unknown as Record<symbol, unknown>)[RAW] as Buffer | undefined) ?? Buffer.alloc(0);
 }
 
+/**
+ * Parses `buffer` (one whole PDU) with node-smpp's own `fromBuffer`, bypassing the fast path, into a
+ * fresh PDU: the reference of the equivalence tests.
+ */
+export function decodeWithNodeSmpp(buffer: Buffer): NodePdu {
+  const proto = smpp.PDU.prototype as unknown as Record<symbol, (this: NodePdu, buffer: Buffer) => void>;
+  const pdu = Object.create(proto) as NodePdu;
+  proto[NODE_FROM_BUFFER]?.call(pdu, buffer);
+  return pdu;
+}
+
+/** True for an unknown TLV's key (its decimal tag); only keys starting with a digit pay for the regex. */
+function isTagKey(key: string): boolean {
+  const c = key.charCodeAt(0);
+  return c >= 48 && c <= 57 && /^\d+$/.test(key);
+}
+
 /** The typed view of a node-smpp PDU. */
 export function toSmppPdu(pdu: NodePdu): SmppPdu {
-  const params = smpp.commands[pdu.command]?.params ?? {};
+  const params = smpp.commands[pdu.command]?.params ?? NO_PARAMS;
   const fields: Record<string, unknown> = {};
   const tlvs: Record<string, unknown> = {};
   const unknownTlvs = new Map<number, Buffer>();
-  for (const key of Object.keys(pdu)) {
+  const keys = Object.keys(pdu);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string;
     if (HEADER_KEYS.has(key)) continue;
     const value = pdu[key];
     if (Object.hasOwn(params, key)) fields[key] = value;
-    else if (/^\d+$/.test(key)) unknownTlvs.set(Number(key), value as Buffer);
+    else if (isTagKey(key)) unknownTlvs.set(Number(key), value as Buffer);
     else tlvs[key] = value;
   }
   return {
@@ -228,6 +261,11 @@ export interface EncodeInput {
  * node-smpp cannot encode (a string short_message, a short_message over 255 octets).
  */
 export function encodePdu(input: EncodeInput): Buffer {
+  return encodeFast(input) ?? encodeWithNodeSmpp(input);
+}
+
+/** {@link encodePdu} through node-smpp only (no fast path): the reference of the equivalence tests. */
+export function encodeWithNodeSmpp(input: EncodeInput): Buffer {
   const def = smpp.commands[input.command];
   if (!def) throw new Errors.HUB_ERR_SMPP_SEND_FAILED(input.command, 'unknown command');
   const params = def.params ?? {};
