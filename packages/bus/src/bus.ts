@@ -583,7 +583,11 @@ export function createBus(opts: BusOptions): Bus {
       }
     }
     try {
-      await queueOf(def).addBulk(jobs);
+      // One job (the usual case below a few thousand messages a second): BullMQ's single add is one
+      // script call, without addBulk's pipeline and bulk bookkeeping.
+      const only = jobs.length === 1 ? jobs[0] : undefined;
+      if (only !== undefined) await queueOf(def).add(only.name, only.data, only.opts);
+      else await queueOf(def).addBulk(jobs);
     } catch (err) {
       if (closed) throw new Errors.HUB_ERR_BUS_CLOSED({ cause: err });
       throw new Errors.HUB_ERR_BUS_ENQUEUE_FAILED(
