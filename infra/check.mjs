@@ -114,6 +114,16 @@ check(prom.scrape_configs.length >= 3, 'prometheus: scrape configs missing');
 // systemd
 const unit = readFileSync(join(infra, 'systemd/hub@.service'), 'utf8');
 check(/^ExecStart=.* start %i$/m.test(unit), 'systemd: hub@.service does not run hub start %i');
+// The heap flag the figures in docs/performance.md were measured with (docs/operations.md "Node heap").
+check(
+  /^ExecStart=\S+ --initial-old-space-size=\d+ /m.test(unit),
+  'systemd: node without --initial-old-space-size',
+);
+const dockerfile = readFileSync(join(infra, 'Dockerfile'), 'utf8');
+check(
+  /^ENTRYPOINT \["node", "--initial-old-space-size=\d+"/m.test(dockerfile),
+  'Dockerfile: node without --initial-old-space-size',
+);
 
 if (problems.length > 0) {
   console.error(problems.map((p) => `✖ ${p}`).join('\n'));

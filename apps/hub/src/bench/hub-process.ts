@@ -13,9 +13,15 @@ const BUILT = new URL('../../dist/main.js', import.meta.url).pathname;
  */
 function hubCommand(): string[] {
   if (process.env.BENCH_HUB === 'source' || !existsSync(BUILT))
-    return ['--conditions=@hub/source', '--import', 'tsx', MAIN];
-  return [BUILT];
+    return [...HEAP, '--conditions=@hub/source', '--import', 'tsx', MAIN];
+  return [...HEAP, BUILT];
 }
+
+/**
+ * The Node heap flag Hub ships with (infra/systemd, infra/Dockerfile, `pnpm hub`; docs/operations.md
+ * "Node heap"), so the bench measures Hub as it is run. `BENCH_HEAP=default` leaves V8's defaults.
+ */
+const HEAP = process.env.BENCH_HEAP === 'default' ? [] : ['--initial-old-space-size=256'];
 
 /** A Hub child process (`hub start <apps>`) with a generated config, for benchmarks. */
 export interface HubChild {
