@@ -160,6 +160,38 @@ async function stored(m: HubMessage): Promise<HubMessage> {
   return m;
 }
 
+test('a message already being sent by this process is not sent again by a second run of its job', async () => {
+  const m = await stored(mt());
+  const f = fakes.get('a')!;
+  const sendsBefore = f.sends.length;
+  let release!: () => void;
+  const gate = new Promise<void>((r) => {
+    release = r;
+  });
+  const normal = f.sendImpl;
+  f.sendImpl = async (msg) => {
+    await gate;
+    return await normal(msg);
+  };
+  try {
+    // The first run is inside send (taken, waiting for the upstream answer) when the job runs again,
+    // as after a missed lock renewal: the second run leaves the message to the first.
+    const first = worker.process('a', m, job());
+    await waitFor(() => f.sends.length > sendsBefore, { timeoutMs: 5_000, what: 'first send' });
+    await worker.process('a', m, job(0, 2));
+    assert.equal(f.sends.length, sendsBefore + 1, 'sent once');
+    release();
+    await first;
+  } finally {
+    f.sendImpl = normal;
+  }
+  assert.equal((await store.get(m.id))?.state, 'submitted');
+  // Once the first run is over, the message is this process's to handle again (a later job for it
+  // finds it submitted and leaves it).
+  await worker.process('a', m, job(0, 3));
+  assert.equal(f.sends.length, sendsBefore + 1);
+});
+
 test('a sent message is linked upstream, submitted, stamped; its receipt makes it delivered with one report', async () => {
   const m = await stored(mt({ segments: 2 }));
   const before = { submitted: counts.get('a:submitted') ?? 0, acked: counts.get('a:acked') ?? 0 };

@@ -125,6 +125,12 @@ interface Running {
 export class ConnectorWorker {
   readonly #o: ConnectorWorkerOptions;
   readonly #running = new Map<string, Running>();
+  /**
+   * Messages this process is sending now. A batch job taken over after a missed lock renewal (a starved
+   * event loop) can run again in the same process while its first run still sends; the second run then
+   * leaves those messages to the first instead of sending them twice.
+   */
+  readonly #sending = new Set<string>();
   #chain: Promise<void> = Promise.resolve();
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
@@ -261,6 +267,22 @@ export class ConnectorWorker {
   async process(connectorId: string, msg: HubMessage, job: JobInfo): Promise<void> {
     const r = this.#running.get(connectorId);
     if (r === undefined) throw new Errors.HUB_ERR_CONNECTOR_WORKER_NOT_RUNNING(connectorId);
+    if (this.#sending.has(msg.id)) {
+      this.#o.log.warn(
+        { id: msg.id, connector: r.id },
+        'message already being sent by this process (its job ran again after a missed lock renewal); payload left to that run',
+      );
+      return;
+    }
+    this.#sending.add(msg.id);
+    try {
+      await this.#process(r, msg, job);
+    } finally {
+      this.#sending.delete(msg.id);
+    }
+  }
+
+  async #process(r: Running, msg: HubMessage, job: JobInfo): Promise<void> {
     const by = this.#o.instance;
     // Taken: from here a cancel of a message in a shared batch job answers "being sent".
     const state = await (this.#o.store.take?.(msg.id) ?? this.#o.store.state(msg.id));
