@@ -168,8 +168,11 @@ test(`SIGKILL of router + connectors mid-run, then a restart: all ${N} messages 
   for (let i = 0; i < N; i++) assert.ok((perText.get(text(i)) ?? 0) >= 1, `message ${i} reached the SMSC`);
   const smscDuplicates = [...perText.values()].reduce((n, c) => n + c - 1, 0);
   const esmeDuplicates = esme.receipts.length - new Set(esme.receipts.map((r) => r.id)).size;
-  // At most what was in flight at the kill (window) per restart can be sent twice.
-  assert.ok(smscDuplicates <= WINDOW * 2, `duplicates at the SMSC: ${smscDuplicates}`);
+  // Only messages the killed process had taken can be sent twice: it takes at most its concurrency for the
+  // connector (3 × window × binds, connector-worker.ts) at a time, and any of them may have been answered
+  // by the SMSC without `submitted` recorded yet (a starved event loop widens that gap; quiet runs: the
+  // window in flight, 10).
+  assert.ok(smscDuplicates <= WINDOW * 3, `duplicates at the SMSC: ${smscDuplicates}`);
   console.log(
     `crash test: ${N} accepted, ${atKill} upstream at the kill, ${smsc.acceptedCount} submits accepted by the SMSC ` +
       `(${smscDuplicates} duplicates: sent before the kill, not yet recorded as submitted), ` +
