@@ -9,19 +9,20 @@ import { connect, type Socket } from 'node:net';
  * window (the open loop never waits), no timeouts beyond the caller's.
  */
 
-const BIND_TRANSCEIVER = 0x00000009;
-const SUBMIT_SM = 0x00000004;
-const DELIVER_SM = 0x00000005;
-const UNBIND = 0x00000006;
-const ENQUIRE_LINK = 0x00000015;
-const DATA_SM = 0x00000103;
-const RESP = 0x80000000;
+/** command_id values the bench clients use (RESP is the response bit). */
+export const BIND_TRANSCEIVER = 0x00000009;
+export const SUBMIT_SM = 0x00000004;
+export const DELIVER_SM = 0x00000005;
+export const UNBIND = 0x00000006;
+export const ENQUIRE_LINK = 0x00000015;
+export const DATA_SM = 0x00000103;
+export const RESP = 0x80000000;
 
 /** Called with the submit_sm_resp command_status, or -1 when the connection closed first. */
 export type SubmitDone = (status: number) => void;
 
-/** Header-only frame (enquire_link_resp, unbind, ...) or one with a short body. */
-function frame(commandId: number, seq: number, body?: Buffer, status = 0): Buffer {
+/** One SMPP frame: the header and an optional body (enquire_link_resp, unbind, bind_transceiver, ...). */
+export function frame(commandId: number, seq: number, body?: Buffer, status = 0): Buffer {
   const out = Buffer.allocUnsafe(16 + (body?.length ?? 0));
   out.writeUInt32BE(out.length, 0);
   out.writeUInt32BE(commandId >>> 0, 4);
@@ -31,7 +32,8 @@ function frame(commandId: number, seq: number, body?: Buffer, status = 0): Buffe
   return out;
 }
 
-function cstrings(...parts: string[]): Buffer {
+/** NUL-terminated Latin-1 strings, one after the other (SMPP C-Octet Strings). */
+export function cstrings(...parts: string[]): Buffer {
   return Buffer.from(`${parts.join('\0')}\0`, 'latin1');
 }
 

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { hashSecret } from '@hub/store';
 import { freePort, RedisServer } from '@hub/testkit';
 import { type HubChild, startHubChild } from './hub-process.js';
+import { BIND_TRANSCEIVER, cstrings, ENQUIRE_LINK, frame, RESP, UNBIND } from './lean-esme.js';
 import { percentiles, procStats, type Row, selfStats } from './measure.js';
 
 /** Options of {@link smppSessions} (`pnpm bench smpp-sessions --n SESSIONS`). */
@@ -22,25 +23,6 @@ export interface SessionsBenchOptions {
 const BINDS_PER_ACCOUNT = 1000;
 // Source addresses for the client sockets: one 127.0.0.x each, ~28k ephemeral ports apiece.
 const SOURCES = 4;
-
-const BIND_TRANSCEIVER = 0x00000009;
-const ENQUIRE_LINK = 0x00000015;
-const UNBIND = 0x00000006;
-const RESP = 0x80000000;
-
-function cstr(s: string): Buffer {
-  return Buffer.concat([Buffer.from(s, 'latin1'), Buffer.from([0])]);
-}
-
-function frame(commandId: number, seq: number, body: Buffer = Buffer.alloc(0), status = 0): Buffer {
-  const out = Buffer.alloc(16 + body.length);
-  out.writeUInt32BE(out.length, 0);
-  out.writeUInt32BE(commandId >>> 0, 4);
-  out.writeUInt32BE(status, 8);
-  out.writeUInt32BE(seq, 12);
-  body.copy(out, 16);
-  return out;
-}
 
 /**
  * One bound session held with a bare socket (no SMPP library: 10,000 of them must not cost the client
@@ -78,13 +60,7 @@ function bindOne(
       if (!bound) fail(new Error('closed before bind_resp'));
     });
     socket.once('connect', () => {
-      const body = Buffer.concat([
-        cstr(systemId),
-        cstr('bench'),
-        cstr(''),
-        Buffer.from([0x34, 0, 0]),
-        cstr(''),
-      ]);
+      const body = Buffer.concat([cstrings(systemId, 'bench', ''), Buffer.from([0x34, 0, 0]), cstrings('')]);
       socket.write(frame(BIND_TRANSCEIVER, 1, body));
     });
     socket.on('data', (d: Buffer) => {
@@ -108,7 +84,7 @@ function bindOne(
           socket.write(frame((id | RESP) >>> 0, seq));
         } else if (id < RESP) {
           // Anything else the gateway asks (deliver_sm has nothing to deliver here): generic_nack.
-          socket.write(frame(0x80000000, seq, Buffer.alloc(0), 0x00000003));
+          socket.write(frame(RESP, seq, undefined, 0x00000003));
         }
       }
       if (buf.length > 0) buf = Buffer.from(buf); // do not pin the whole read chunk
