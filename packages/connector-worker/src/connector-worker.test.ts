@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import { type Bus, createBus, createRedisConnection, Queues, type RedisConnection } from '@hub/bus';
 import { type Connector as ConnectorConfig, SmppConnector as SmppConnectorSchema } from '@hub/config';
 import type { Connector, ConnectorDeps, ConnectorState, SendResult } from '@hub/connectors';
-import { Errors } from '@hub/errors';
+import { Errors, isHubError } from '@hub/errors';
 import { createMessage, type HubMessage, IdGenerator, normalizeAddress } from '@hub/message';
 import { MessageStore } from '@hub/store';
 import { RedisServer, waitFor } from '@hub/testkit';
@@ -160,7 +160,7 @@ async function stored(m: HubMessage): Promise<HubMessage> {
   return m;
 }
 
-test('a message already being sent by this process is not sent again by a second run of its job', async () => {
+test('a message already being sent by this process is retried later, not sent again, by a second run of its job', async () => {
   const m = await stored(mt());
   const f = fakes.get('a')!;
   const sendsBefore = f.sends.length;
@@ -178,7 +178,10 @@ test('a message already being sent by this process is not sent again by a second
     // as after a missed lock renewal: the second run leaves the message to the first.
     const first = worker.process('a', m, job());
     await waitFor(() => f.sends.length > sendsBefore, { timeoutMs: 5_000, what: 'first send' });
-    await worker.process('a', m, job(0, 2));
+    // Retried later by the bus (never dropped: the first run may still fail and re-queue).
+    await assert.rejects(worker.process('a', m, job(0, 2)), (e) =>
+      isHubError(e, 'HUB_ERR_CONNECTOR_WORKER_BUSY'),
+    );
     assert.equal(f.sends.length, sendsBefore + 1, 'sent once');
     release();
     await first;

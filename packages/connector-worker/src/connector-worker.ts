@@ -128,7 +128,7 @@ export class ConnectorWorker {
   /**
    * Messages this process is sending now. A batch job taken over after a missed lock renewal (a starved
    * event loop) can run again in the same process while its first run still sends; the second run then
-   * leaves those messages to the first instead of sending them twice.
+   * retries those messages later (HUB_ERR_CONNECTOR_WORKER_BUSY) instead of sending them twice at once.
    */
   readonly #sending = new Set<string>();
   #chain: Promise<void> = Promise.resolve();
@@ -267,13 +267,9 @@ export class ConnectorWorker {
   async process(connectorId: string, msg: HubMessage, job: JobInfo): Promise<void> {
     const r = this.#running.get(connectorId);
     if (r === undefined) throw new Errors.HUB_ERR_CONNECTOR_WORKER_NOT_RUNNING(connectorId);
-    if (this.#sending.has(msg.id)) {
-      this.#o.log.warn(
-        { id: msg.id, connector: r.id },
-        'message already being sent by this process (its job ran again after a missed lock renewal); payload left to that run',
-      );
-      return;
-    }
+    // Not dropped: the other run may still fail and re-queue, or a retry may be due while the first run
+    // finishes; a retry later finds whatever the first run recorded.
+    if (this.#sending.has(msg.id)) throw new Errors.HUB_ERR_CONNECTOR_WORKER_BUSY(r.id, msg.id);
     this.#sending.add(msg.id);
     try {
       await this.#process(r, msg, job);

@@ -18,6 +18,19 @@ export const connectorWorker = {
     http: 503,
     recovery: 'temporary',
   }),
+  /**
+   * The same message is being sent by another run in this process right now (its batch job ran again
+   * after a missed lock renewal). Retried with backoff: by then the first run has recorded the outcome,
+   * which the retry finds (sent: left alone; re-queued: handled by that job).
+   */
+  HUB_ERR_CONNECTOR_WORKER_BUSY: createError('HUB_ERR_CONNECTOR_WORKER_BUSY', {
+    message: 'Connector %s: message %s is being sent by another run in this process',
+    smpp: 0x08,
+    mm7: 3000,
+    smtp: [451, '4.3.2'],
+    http: 503,
+    recovery: 'temporary',
+  }),
   /** A connector job or event for a connector this process does not run (removed while jobs waited). */
   HUB_ERR_CONNECTOR_WORKER_NOT_RUNNING: createError('HUB_ERR_CONNECTOR_WORKER_NOT_RUNNING', {
     message: 'Connector %s is not running in this process',
