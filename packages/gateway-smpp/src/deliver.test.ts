@@ -145,7 +145,7 @@ describe('delivery receipts', () => {
     rx.close();
   });
 
-  test('held receipts: none bound → they wait; a later bind on another instance gets them in order', async () => {
+  test('held receipts: none bound → they wait; a later bind on another instance gets them all', async () => {
     const tx = await esme('held', { bindType: 'tx' });
     const sent: string[] = [];
     for (let i = 0; i < 4; i++) {
@@ -163,10 +163,9 @@ describe('delivery receipts', () => {
     });
     clients.push(rx);
     await rx.waitForReceipts(4);
-    assert.deepEqual(
-      rx.receipts.map((r) => r.receiptedMessageId),
-      sent,
-    );
+    // All four, once each. Not necessarily in queue order: up to a window of deliveries is in flight per
+    // receiver bind, and two jobs fetched at the same moment can start in either order (docs/smpp.md).
+    assert.deepEqual(rx.receipts.map((r) => r.receiptedMessageId).sort(), [...sent].sort());
     await waitFor(async () => (await h.bus.depth(Queues.outbox('held'))) === 0);
   });
 
