@@ -37,7 +37,7 @@ import {
   resKey,
   transactionKey,
 } from '@hub/mm4';
-import { ingestWrites, type RouteDecider } from '@hub/router';
+import { enqueueIngestJobs, ingestWrites, type RouteDecider } from '@hub/router';
 import {
   SMTPServer,
   type SMTPServerAddress,
@@ -448,15 +448,7 @@ export class Mm4Gateway {
     // retried on its own). createMessage validated the message a moment ago; its worker validates it
     // again on dequeue.
     const job = w.job;
-    const jobs = (): Promise<unknown> =>
-      Promise.all([
-        job === undefined
-          ? undefined
-          : this.#o.bus.enqueueBatched(job.queue, job.payload, { validate: false }),
-        w.report === undefined
-          ? undefined
-          : this.#o.bus.enqueue(w.report.queue, w.report.payload, { jobId: w.report.jobId }),
-      ]);
+    const jobs = (): Promise<unknown> => enqueueIngestJobs(this.#o.bus, w);
     const record = Promise.all([
       this.#o.store.put(w.record),
       this.#o.correlation.rememberInbound(peer.id, pdu.transactionId, id),

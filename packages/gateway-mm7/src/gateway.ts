@@ -18,7 +18,7 @@ import {
   type Mm7SenderIdentification,
   type Mm7SubmitReq,
 } from '@hub/mm7';
-import { type IngestRouting, ingestWrites, type RouteDecider } from '@hub/router';
+import { enqueueIngestJobs, type IngestRouting, ingestWrites, type RouteDecider } from '@hub/router';
 import type { VaspDirectory } from './accounts.js';
 import {
   type FlatContent,
@@ -345,15 +345,7 @@ export class Mm7Gateway {
    */
   async #write(w: IngestWrite): Promise<void> {
     const job = w.job;
-    const enqueue = (): Promise<unknown> =>
-      Promise.all([
-        job === undefined
-          ? undefined
-          : this.#o.bus.enqueueBatched(job.queue, job.payload, { validate: false }),
-        w.report === undefined
-          ? undefined
-          : this.#o.bus.enqueue(w.report.queue, w.report.payload, { jobId: w.report.jobId }),
-      ]);
+    const enqueue = (): Promise<unknown> => enqueueIngestJobs(this.#o.bus, w);
     if (job?.queue.name === Queues.route.name && w.report === undefined)
       await Promise.all([this.#o.store.put(w.record), enqueue()]);
     else {

@@ -1,4 +1,4 @@
-import { type QueueDef, Queues } from '@hub/bus';
+import { type Bus, type QueueDef, Queues } from '@hub/bus';
 import { toSmppStatus } from '@hub/errors';
 import {
   applyState,
@@ -226,4 +226,20 @@ export function ingestWrites(
     log.debug?.({ id: msg.id, routeId: p.routeId, connector: p.connector }, 'message routed at ingest');
   }
   return w;
+}
+
+/**
+ * Enqueues the job and the report of {@link ingestWrites}' result (MM4 and MM7 gateways): the job joins the
+ * turn's shared batch job (`Bus.enqueueBatched`, not validated again: the ingress built it a moment ago,
+ * its worker validates on dequeue), the report goes alone under its own job id. Resolves once Redis has
+ * both; rejects with the bus error otherwise (the ingress must not acknowledge the message).
+ */
+export async function enqueueIngestJobs(bus: Bus, w: IngestWrites): Promise<void> {
+  const job = w.job;
+  await Promise.all([
+    job === undefined ? undefined : bus.enqueueBatched(job.queue, job.payload, { validate: false }),
+    w.report === undefined
+      ? undefined
+      : bus.enqueue(w.report.queue, w.report.payload, { jobId: w.report.jobId }),
+  ]);
 }

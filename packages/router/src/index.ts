@@ -8,7 +8,7 @@ export type {
   RouteDeciderOptions,
   RoutePlan,
 } from './decider.js';
-export { ingestWrites, RouteDecider } from './decider.js';
+export { enqueueIngestJobs, ingestWrites, RouteDecider } from './decider.js';
 export type { LiveRouteTable } from './live-table.js';
 export { startRouteTable } from './live-table.js';
 export type { RouterOptions, RouterStore } from './router.js';
